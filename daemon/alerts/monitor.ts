@@ -1,0 +1,99 @@
+// What the pipeline reports after each call, turned into alerts: detectors, spend milestones,
+// and the failures that need a human (a rejected key, a keychain that fails, a dead audit log).
+import type { Integration } from '../integrations/integration.ts';
+import type { Registry } from '../integrations/registry.ts';
+import type { EventBus } from '../events.ts';
+import type { Micros } from '../money.ts';
+import type { Period } from '../period.ts';
+import type { Alerts } from './alerts.ts';
+import type { CallObservation, Detectors } from './detectors.ts';
+import { capReached, crossedThreshold } from './thresholds.ts';
+
+const hour = (at: number): string => new Date(at).toISOString().slice(0, 13);
+
+export class Monitor {
+  private readonly alerts: Alerts;
+  private readonly detectors: Detectors;
+  private readonly registry: Registry;
+  private readonly bus: EventBus;
+
+  constructor(alerts: Alerts, detectors: Detectors, registry: Registry, bus: EventBus) {
+    this.alerts = alerts;
+    this.detectors = detectors;
+    this.registry = registry;
+    this.bus = bus;
+  }
+
+  call(obs: CallObservation): void {
+    for (const draft of this.detectors.observe(obs)) this.alerts.raise(draft);
+  }
+
+  /** Spend moved from `before` to `after` (micro-dollars) for an integration, or all of them (null). */
+  spend(subject: string | null, before: Micros, after: Micros, cap: Micros, period: Period): void {
+    const draft = crossedThreshold(subject, before, after, cap, period.id, period.resetsAt);
+    if (draft) this.alerts.raise(draft);
+  }
+
+  capReached(subject: string | null, spent: Micros, cap: Micros, period: Period): void {
+    this.alerts.raise(capReached(subject, spent, cap, period.id, period.resetsAt));
+  }
+
+  /** The provider answered 401/403: the key is rejected, so the integration stops until the operator acts. */
+  keyRejected(integration: Integration, status: number, at: number): void {
+    const reason = `the provider rejected its key (HTTP ${status})`;
+    this.registry.setStatus(integration.name, 'suspended', reason, at);
+    this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
+    this.alerts.raise({
+      tier: 'critical',
+      kind: 'key_rejected',
+      dedupeKey: `key_rejected:${integration.name}:${hour(at)}`,
+      integration: integration.name,
+      title: `Key rejected: ${integration.name}`,
+      message: `${integration.host} answered HTTP ${status}, so ${integration.name} is suspended. Check the key at the provider, then set a new key or resume it.`,
+    });
+  }
+
+  keychainFailed(integration: Integration, detail: string, at: number): void {
+    this.alerts.raise({
+      tier: 'critical',
+      kind: 'keychain',
+      dedupeKey: `keychain:${integration.name}:${hour(at)}`,
+      integration: integration.name,
+      title: 'Keychain unavailable',
+      message: `The key for ${integration.name} could not be read (${detail}). Unlock the OS keychain, or set the key again.`,
+    });
+  }
+
+  circuitOpened(integration: Integration, at: number): void {
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'circuit_open',
+      dedupeKey: `circuit_open:${integration.name}:${hour(at)}`,
+      integration: integration.name,
+      title: `Provider failing: ${integration.name}`,
+      message: `${integration.host} failed several times in a row; calls fail fast for a while. Check the provider's status page.`,
+    });
+  }
+
+  costOverMax(integration: Integration, cost: Micros, at: number): void {
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'cost_over_max',
+      dedupeKey: `cost_over_max:${integration.name}:${hour(at)}`,
+      integration: integration.name,
+      title: `Cost above its maximum: ${integration.name}`,
+      message: `A call cost ${(cost / 1e6).toFixed(6)} USD, above the integration's maxPerRequestUsd, so reservations under-estimate it. Raise the maximum.`,
+    });
+  }
+
+  auditFailed(at: number): void {
+    this.alerts.raise({
+      tier: 'critical',
+      kind: 'audit_unavailable',
+      dedupeKey: `audit_unavailable:${hour(at)}`,
+      integration: null,
+      title: 'Audit log cannot be written',
+      message: 'Tollgate refuses calls until its database can be written again. Check free disk space and the data folder\'s permissions.',
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// Spend milestones: 50 % of a cap is information, 80 % a warning, reaching it critical.
+// Each fires once per period (the period is in the dedupe key).
+import { formatUsd, type Micros } from '../money.ts';
+import type { AlertDraft, Tier } from './detectors.ts';
+
+const LEVELS: readonly { percent: number; tier: Tier }[] = [
+  { percent: 100, tier: 'critical' },
+  { percent: 80, tier: 'warning' },
+  { percent: 50, tier: 'info' },
+];
+
+/**
+ * The milestone crossed by moving from `before` to `after` (the highest one, if several).
+ * `subject` is an integration name, or null for the global cap.
+ */
+export function crossedThreshold(subject: string | null, before: Micros, after: Micros, cap: Micros, periodId: string, resetsAt: number): AlertDraft | null {
+  for (const { percent, tier } of LEVELS) {
+    const line = Math.ceil((cap * percent) / 100);
+    if (before < line && after >= line) return capAlert(subject, percent, tier, after, cap, periodId, resetsAt);
+  }
+  return null;
+}
+
+/** The cap is reached: a call was refused for it. */
+export function capReached(subject: string | null, spent: Micros, cap: Micros, periodId: string, resetsAt: number): AlertDraft {
+  return capAlert(subject, 100, 'critical', spent, cap, periodId, resetsAt);
+}
+
+function capAlert(subject: string | null, percent: number, tier: Tier, spent: Micros, cap: Micros, periodId: string, resetsAt: number): AlertDraft {
+  const what = subject ?? 'all integrations';
+  const reset = new Date(resetsAt).toISOString().slice(0, 10);
+  const advice = percent >= 100
+    ? `Calls are refused until the reset on ${reset}. Raise the cap only if this spend was expected.`
+    : percent >= 80 ? 'Check that this usage is expected.' : 'No action needed.';
+  return {
+    tier,
+    kind: 'spend',
+    dedupeKey: `spend:${subject ?? '*'}:${percent}:${periodId}`,
+    integration: subject,
+    title: percent >= 100 ? `Spend cap reached: ${what}` : `${percent} % of the spend cap: ${what}`,
+    message: `${formatUsd(spent)} of ${formatUsd(cap)} USD spent this period by ${what}. ${advice}`,
+  };
+}

@@ -1,0 +1,127 @@
+// The audit log in SQLite, each record chained to the one before by an HMAC keyed from the
+// keychain, so an edit or a deletion shows up in verify().
+import { createHmac } from 'node:crypto';
+import type { Db } from '../db/open.ts';
+import { type AuditEntry, type AuditRecord, canonical } from './record.ts';
+
+const GENESIS = 'tollgate-audit-genesis';
+
+interface Row {
+  id: number;
+  at: number;
+  request_id: string;
+  integration: string;
+  purpose: string;
+  method: string;
+  host: string;
+  path: string;
+  outcome: AuditRecord['outcome'];
+  code: string | null;
+  status: number | null;
+  latency_ms: number;
+  bytes_out: number;
+  bytes_in: number;
+  cost: number;
+  fingerprint: string | null;
+  mac: string;
+}
+
+function fromRow(r: Row): AuditRecord {
+  return {
+    id: r.id, at: r.at, requestId: r.request_id, integration: r.integration, purpose: r.purpose,
+    method: r.method, host: r.host, path: r.path, outcome: r.outcome, code: r.code, status: r.status,
+    latencyMs: r.latency_ms, bytesOut: r.bytes_out, bytesIn: r.bytes_in, cost: r.cost,
+    fingerprint: r.fingerprint, mac: r.mac,
+  };
+}
+
+export type VerifyResult = { ok: true; records: number } | { ok: false; records: number; firstBad: number };
+
+export interface AuditQuery {
+  integration?: string;
+  outcome?: string;
+  /** Only records with id below this (paging backwards from newest). */
+  before?: number;
+  since?: number;
+  until?: number;
+  limit: number;
+}
+
+export class AuditLog {
+  private readonly db: Db;
+  private readonly key: Buffer;
+  private head: { id: number; mac: string };
+  private readonly insert;
+  private readonly tx: (fn: () => unknown) => unknown;
+
+  constructor(db: Db, key: Buffer) {
+    this.db = db;
+    this.key = key;
+    this.insert = db.prepare(`INSERT INTO audit (id, at, request_id, integration, purpose, method, host, path, outcome, code,
+      status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const last = db.prepare('SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; mac: string } | undefined;
+    this.head = last ?? { id: 0, mac: GENESIS };
+    this.tx = db.transaction((fn: () => unknown) => fn());
+  }
+
+  private mac(prev: string, id: number, e: AuditEntry): string {
+    return createHmac('sha256', this.key).update(prev).update('\n').update(canonical(id, e)).digest('hex');
+  }
+
+  /** Appends a record. Call it inside `transaction`, so the ledger change and the record land together. */
+  append(e: AuditEntry): number {
+    const id = this.head.id + 1;
+    const mac = this.mac(this.head.mac, id, e);
+    this.insert.run(id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path, e.outcome, e.code,
+      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint, mac);
+    this.head = { id, mac };
+    return id;
+  }
+
+  /** Runs `fn` in one SQLite transaction; if it fails, the chain head goes back to where it was. */
+  transaction<T>(fn: () => T): T {
+    const saved = this.head;
+    try {
+      return this.tx(fn) as T;
+    } catch (e) {
+      this.head = saved;
+      throw e;
+    }
+  }
+
+  list(q: AuditQuery): AuditRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.integration) { where.push('integration = ?'); args.push(q.integration); }
+    if (q.outcome) { where.push('outcome = ?'); args.push(q.outcome); }
+    if (q.before) { where.push('id < ?'); args.push(q.before); }
+    if (q.since) { where.push('at >= ?'); args.push(q.since); }
+    if (q.until) { where.push('at < ?'); args.push(q.until); }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(fromRow);
+  }
+
+  /** Every record of one integration, oldest first, for an archive. */
+  *forIntegration(name: string): Generator<AuditRecord> {
+    for (const r of this.db.prepare('SELECT * FROM audit WHERE integration = ? ORDER BY id').iterate(name)) yield fromRow(r as Row);
+  }
+
+  *all(): Generator<AuditRecord> {
+    for (const r of this.db.prepare('SELECT * FROM audit ORDER BY id').iterate()) yield fromRow(r as Row);
+  }
+
+  /** Walks the whole chain; the first record whose MAC or position does not fit is reported. */
+  verify(): VerifyResult {
+    let prev = GENESIS;
+    let expectedId = 1;
+    let count = 0;
+    for (const r of this.all()) {
+      if (r.id !== expectedId || this.mac(prev, r.id, r) !== r.mac) return { ok: false, records: count, firstBad: expectedId };
+      prev = r.mac;
+      expectedId++;
+      count++;
+    }
+    return { ok: true, records: count };
+  }
+}

@@ -1,0 +1,40 @@
+// One audit record: what happened to one call, without what was said.
+// Never: query values, bodies, responses, auth headers.
+
+export type Outcome = 'ok' | 'refused' | 'error' | 'unknown';
+
+export interface AuditEntry {
+  at: number;
+  requestId: string;
+  integration: string;
+  purpose: string;
+  method: string;
+  host: string;
+  /** Upstream path without query. */
+  path: string;
+  outcome: Outcome;
+  code: string | null;
+  status: number | null;
+  latencyMs: number;
+  /** Request body bytes sent upstream. */
+  bytesOut: number;
+  /** Response body bytes received. */
+  bytesIn: number;
+  /** Micro-dollars. */
+  cost: number;
+  /** Keyed HMAC of the whole request, to spot repeats; null when the request never got that far. */
+  fingerprint: string | null;
+}
+
+export interface AuditRecord extends AuditEntry {
+  id: number;
+  mac: string;
+}
+
+/** The exact bytes the chain MAC covers: every field, in a fixed order. */
+export function canonical(id: number, e: AuditEntry): string {
+  return JSON.stringify([
+    id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path,
+    e.outcome, e.code, e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint,
+  ]);
+}

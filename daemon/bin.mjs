@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of `npx tollgate`. Plain JavaScript so it can check the Node version before
+// loading the TypeScript sources, which Node runs by stripping their types.
+import { spawnSync } from 'node:child_process';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(`tollgate: Node ${process.versions.node} is too old; Tollgate needs Node 22.12 or later (run: bash resources/setup.sh)`);
+  process.exit(1);
+}
+if (!process.features.typescript) {
+  // Node 22.12–22.17 strip types only behind a flag.
+  const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+await import('./cli.ts');

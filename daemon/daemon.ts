@@ -1,0 +1,168 @@
+// The composition root: builds the daemon's core from what the world decides (clock, keychain,
+// notifier, network), so tests can hand in their own. No sockets here; see server/.
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Dispatcher } from 'undici';
+import { Alerts } from './alerts/alerts.ts';
+import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, Detectors } from './alerts/detectors.ts';
+import { Monitor } from './alerts/monitor.ts';
+import type { Notifier } from './alerts/notifier.ts';
+import { AuditLog } from './audit/log.ts';
+import type { Clock } from './clock.ts';
+import { type Db, openDatabase } from './db/open.ts';
+import { TollgateError } from './errors.ts';
+import { EventBus } from './events.ts';
+import { writeRegister } from './integrations/register.ts';
+import { Registry } from './integrations/registry.ts';
+import { loadTemplates } from './integrations/templates.ts';
+import { loadDaemonSecrets } from './keychain/daemon-secrets.ts';
+import { fingerprinter } from './keychain/fingerprint.ts';
+import type { Keychain } from './keychain/keychain.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { usdToMicros } from './money.ts';
+import { Operator } from './operator.ts';
+import type { Paths } from './paths.ts';
+import { Calendar } from './period.ts';
+import { CredentialScanner } from './pipeline/guard.ts';
+import { Pipeline } from './pipeline/index.ts';
+import { type ProposalBody, Proposals } from './proposals.ts';
+import { loadSettings, type Settings } from './settings.ts';
+import { createUpstreamDispatcher } from './upstream/dispatcher.ts';
+
+export interface DaemonOptions {
+  paths: Paths;
+  clock: Clock;
+  keychain: Keychain;
+  notifier: Notifier;
+  /** The way out to providers; by default undici with the system's CAs and NODE_EXTRA_CA_CERTS. */
+  dispatcher?: Dispatcher;
+  templatesDir?: string;
+}
+
+export const VERSION = '0.1.0';
+
+function detectorSettings(s: Settings): DetectorSettings {
+  return { ...DEFAULT_DETECTOR_SETTINGS, activeHours: s.activeHours && { ...s.activeHours, timeZone: s.timeZone } };
+}
+
+export class Daemon {
+  readonly db: Db;
+  readonly pipeline: Pipeline;
+  readonly operator: Operator;
+  readonly bus: EventBus;
+  readonly registry: Registry;
+  readonly proposals: Proposals;
+  readonly audit: AuditLog;
+  readonly alerts: Alerts;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly recovered: number;
+  private settings: Settings;
+  private readonly scanner: CredentialScanner;
+  private readonly ownDispatcher: Dispatcher | null;
+
+  private constructor(opts: DaemonOptions, secrets: { auditKey: Buffer; fingerprintKey: Buffer }) {
+    const { paths, clock } = opts;
+    this.clock = clock;
+    mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+    this.db = openDatabase(paths.database);
+    this.settings = loadSettings(this.db);
+    const calendar = new Calendar({ timeZone: this.settings.timeZone, resetDay: this.settings.resetDay });
+    this.bus = new EventBus();
+    this.audit = new AuditLog(this.db, secrets.auditKey);
+    this.ledger = new Ledger(this.db, this.audit, calendar);
+    this.registry = new Registry(this.db, () => writeRegister(paths.register, this.registry.list(), clock.now()));
+    writeRegister(paths.register, this.registry.list(), clock.now());
+    this.alerts = new Alerts(this.db, this.bus, opts.notifier, clock);
+    const knownRoutes = {
+      has: (key: string) => this.db.prepare('SELECT 1 FROM known_routes WHERE key = ?').get(key) !== undefined,
+      add: (key: string) => void this.db.prepare('INSERT OR IGNORE INTO known_routes (key) VALUES (?)').run(key),
+    };
+    const detectors = new Detectors(detectorSettings(this.settings), knownRoutes);
+    const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus);
+    const keyFingerprint = fingerprinter(secrets.fingerprintKey, 'key');
+    this.scanner = new CredentialScanner(keyFingerprint);
+    this.refreshStoredKeys();
+    this.ownDispatcher = opts.dispatcher ? null : createUpstreamDispatcher(this.settings.upstreamTimeouts);
+    this.pipeline = new Pipeline({
+      clock,
+      registry: this.registry,
+      ledger: this.ledger,
+      keychain: opts.keychain,
+      dispatcher: opts.dispatcher ?? this.ownDispatcher!,
+      scanner: this.scanner,
+      requestFingerprint: fingerprinter(secrets.fingerprintKey, 'request'),
+      monitor,
+      limits: () => ({
+        maxResponseBytes: this.settings.maxResponseBytes,
+        globalCap: this.settings.globalCapUsd === null ? null : usdToMicros(this.settings.globalCapUsd),
+      }),
+    });
+    this.proposals = new Proposals(this.db);
+    this.operator = new Operator({
+      db: this.db, clock, registry: this.registry, ledger: this.ledger, audit: this.audit,
+      proposals: this.proposals, keychain: opts.keychain, keyFingerprint, templates: loadTemplates(opts.templatesDir),
+      circuits: this.pipeline.circuits, bus: this.bus, calendar, archiveDir: paths.archiveDir,
+      settings: () => this.settings,
+      applySettings: (s) => {
+        this.settings = s;
+        calendar.update({ timeZone: s.timeZone, resetDay: s.resetDay });
+        detectors.updateSettings(detectorSettings(s));
+      },
+      keysChanged: () => this.refreshStoredKeys(),
+    });
+    this.recovered = this.ledger.recoverOpen(clock.now());
+  }
+
+  /**
+   * Opens the daemon. Refuses (throws) when the keychain cannot be used: without it there is
+   * no key, no audit chain, and nothing Tollgate could safely do.
+   */
+  static async open(opts: DaemonOptions): Promise<Daemon> {
+    const secrets = await loadDaemonSecrets(opts.keychain);
+    return new Daemon(opts, secrets);
+  }
+
+  get settingsNow(): Settings {
+    return this.settings;
+  }
+
+  /** Every stored key's fingerprint, decommissioned ones too: a leaked old key must not leave either. */
+  private refreshStoredKeys(): void {
+    const rows = this.db.prepare('SELECT key_fingerprint AS fingerprint, key_length AS length FROM integrations WHERE key_fingerprint IS NOT NULL').all() as { fingerprint: string; length: number }[];
+    this.scanner.setStoredKeys(rows);
+  }
+
+  /** An assistant's proposal: stored, announced, never acted on by itself. */
+  propose(body: ProposalBody): { id: string; status: string } {
+    const text = [body.justification, 'purpose' in body ? body.purpose : ''].join('\n');
+    if (this.scanner.scan(text)) {
+      throw new TollgateError('exfiltration_blocked', 'The proposal carries what looks like a credential. Remove it; never put keys in proposals.');
+    }
+    const p = this.proposals.submit(body, this.clock.now());
+    this.bus.emit({ type: 'proposal', id: p.id, status: p.status });
+    const hour = new Date(this.clock.now()).toISOString().slice(0, 13);
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'proposal',
+      dedupeKey: `proposal:${hour}`,
+      integration: body.kind === 'raise_cap' ? body.integration : null,
+      title: 'The assistant asks for more authority',
+      message: body.kind === 'raise_cap'
+        ? `A proposal to raise the cap of ${body.integration} waits for your decision.`
+        : `A proposal for a new integration (${body.name}) waits for your decision.`,
+    });
+    return { id: p.id, status: p.status };
+  }
+
+  static operatorName(client: string | undefined): string {
+    const who = userInfo().username;
+    return client ? `${who} (${client.slice(0, 40).replace(/[^\w.-]/g, '')})` : who;
+  }
+
+  async close(): Promise<void> {
+    this.alerts.close();
+    await this.ownDispatcher?.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,123 @@
+// Numbered schema migrations, applied in order; `PRAGMA user_version` records the last one applied.
+// Never edit a released migration: add a new one.
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the first schema.
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE integrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'decommissioned')),
+    status_reason TEXT,
+    key_fingerprint TEXT,
+    key_length INTEGER,
+    key_set_at INTEGER,
+    approved_by TEXT NOT NULL,
+    approved_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    decommissioned_at INTEGER
+  );
+
+  CREATE TABLE spend (
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    period TEXT NOT NULL,
+    spent INTEGER NOT NULL DEFAULT 0,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    calls INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (integration_id, period)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE spend_daily (
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    day TEXT NOT NULL,
+    spent INTEGER NOT NULL DEFAULT 0,
+    calls INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (integration_id, day)
+  ) WITHOUT ROWID;
+
+  -- A call about to leave: durable before the request is sent, removed when it is settled.
+  CREATE TABLE reservations (
+    id INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    integration_id INTEGER NOT NULL REFERENCES integrations(id),
+    period TEXT NOT NULL,
+    day TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    purpose TEXT NOT NULL,
+    method TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    bytes_out INTEGER NOT NULL
+  );
+
+  -- The audit log: one row a call, refused or not; mac chains each row to the one before.
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    integration TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    method TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    code TEXT,
+    status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    bytes_out INTEGER NOT NULL,
+    bytes_in INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    fingerprint TEXT,
+    mac TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_integration ON audit (integration, id);
+
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    tier TEXT NOT NULL CHECK (tier IN ('info', 'warning', 'critical')),
+    kind TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    integration TEXT,
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    acked_at INTEGER
+  );
+  CREATE INDEX alerts_open ON alerts (acked_at, tier);
+
+  CREATE TABLE proposals (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('new_integration', 'raise_cap')),
+    body TEXT NOT NULL,
+    justification TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    decided_by TEXT,
+    note TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE known_routes (key TEXT PRIMARY KEY) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database is from a newer Tollgate (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade Tollgate`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

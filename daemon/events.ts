@@ -1,0 +1,30 @@
+// State changes and alerts, fanned out to control clients (the tray's event stream).
+import type { Alert } from './alerts/alerts.ts';
+
+export type DaemonEvent =
+  | { type: 'alert'; alert: Alert }
+  | { type: 'alert_acked'; id: number }
+  | { type: 'integration'; name: string; status: string }
+  | { type: 'spend'; integration: string; spentUsd: number; capUsd: number }
+  | { type: 'proposal'; id: string; status: string };
+
+type Listener = (e: DaemonEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Map<Listener, { tray: boolean }>();
+
+  subscribe(listener: Listener, opts: { tray: boolean }): () => void {
+    this.listeners.set(listener, opts);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: DaemonEvent): void {
+    for (const l of this.listeners.keys()) l(e);
+  }
+
+  /** While a tray listens, it raises the native notifications; the daemon stays quiet. */
+  get trayConnected(): boolean {
+    for (const o of this.listeners.values()) if (o.tray) return true;
+    return false;
+  }
+}

@@ -1,0 +1,146 @@
+// The shape of an integration as the operator writes it (control API, templates, register).
+// Validated once where it enters; inside the daemon the compiled form is trusted.
+import { z } from 'zod';
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+// Dollars at the edge; integer micro-dollars inside (see money.ts). A cent-level float is fine here.
+const usd = z.number().finite().nonnegative().max(1_000_000);
+
+// A JSON pointer (RFC 6901), e.g. "/costDollars/total".
+const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)+$/, 'must be a JSON pointer such as /usage/total_tokens');
+
+const httpsBaseUrl = z
+  .string()
+  .max(2000)
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' && !u.username && !u.password && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an https:// URL without credentials, query or fragment');
+
+// Path patterns: literal segments, `*` for exactly one segment, a final `**` for any rest.
+const routePath = z
+  .string()
+  .max(500)
+  .regex(/^(\/([A-Za-z0-9._~!$&'()+,;=:@-]+|\*|\*\*))+$|^\/$/, 'must be a path such as /v1/search, with * for one segment or a final **')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or .. segments')
+  .refine((p) => !p.includes('**') || p.endsWith('/**') && p.indexOf('**') === p.length - 2, '** may only end the path');
+
+export const routeSchema = z.strictObject({
+  method: z.enum(METHODS),
+  path: routePath,
+});
+
+export const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('header'),
+    name: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name'),
+    prefix: z.string().max(50).regex(/^[\x21-\x7e ]*$/).optional(),
+  }),
+  z.strictObject({ type: z.literal('bearer') }),
+  z.strictObject({
+    type: z.literal('query'),
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a query parameter name'),
+  }),
+]);
+
+export const pricingSchema = z
+  .strictObject({
+    perRequestUsd: usd.optional(),
+    costPointer: jsonPointer.optional(),
+    usage: z.array(z.strictObject({ pointer: jsonPointer, usdPerUnit: usd })).max(10).optional(),
+    maxPerRequestUsd: usd.refine((v) => v > 0, 'must be above 0: it is what a call reserves'),
+  })
+  .refine(
+    (p) => p.perRequestUsd !== undefined || p.costPointer !== undefined || (p.usage?.length ?? 0) > 0,
+    'give perRequestUsd, costPointer or usage',
+  )
+  .refine((p) => (p.perRequestUsd ?? 0) <= p.maxPerRequestUsd, 'perRequestUsd must not exceed maxPerRequestUsd');
+
+export const rateLimitSchema = z.strictObject({
+  perMinute: z.number().int().min(1).max(100_000),
+  concurrent: z.number().int().min(1).max(1_000),
+});
+
+export const DEFAULT_RATE_LIMIT = { perMinute: 30, concurrent: 4 } as const;
+
+export const integrationSchema = z.strictObject({
+  name: z.string().regex(NAME_PATTERN, 'must be lower-case letters, digits and dashes, up to 63 characters'),
+  purpose: z.string().trim().min(1).max(500),
+  account: z.string().trim().min(1).max(200),
+  baseUrl: httpsBaseUrl,
+  auth: authSchema,
+  routes: z.array(routeSchema).min(1).max(100),
+  pricing: pricingSchema,
+  monthlyCapUsd: usd.refine((v) => v > 0, 'must be above 0'),
+  rateLimit: rateLimitSchema.default(DEFAULT_RATE_LIMIT),
+  template: z.string().max(100).optional(),
+});
+
+export type IntegrationSpec = z.infer<typeof integrationSchema>;
+export type RouteSpec = z.infer<typeof routeSchema>;
+export type AuthSpec = z.infer<typeof authSchema>;
+export type PricingSpec = z.infer<typeof pricingSchema>;
+export type RateLimitSpec = z.infer<typeof rateLimitSchema>;
+
+/** What the operator may change after creation (PATCH). Name, base URL and auth are fixed: a new host is a new integration. */
+export const integrationPatchSchema = z
+  .strictObject({
+    purpose: integrationSchema.shape.purpose.optional(),
+    account: integrationSchema.shape.account.optional(),
+    routes: integrationSchema.shape.routes.optional(),
+    pricing: pricingSchema.optional(),
+    monthlyCapUsd: integrationSchema.shape.monthlyCapUsd.optional(),
+    rateLimit: rateLimitSchema.optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+
+export type IntegrationPatch = z.infer<typeof integrationPatchSchema>;
+
+/**
+ * A provider template: everything about a provider that does not depend on the operator.
+ * The operator adds name, purpose, account and cap (and may override the rest).
+ */
+export const templateSchema = z.strictObject({
+  id: z.string().regex(NAME_PATTERN),
+  displayName: z.string().min(1).max(100),
+  docsUrl: z.string().url(),
+  keyUrl: z.string().url(),
+  baseUrl: httpsBaseUrl,
+  auth: authSchema,
+  routes: z.array(routeSchema.extend({ description: z.string().max(300) })).min(1),
+  pricing: pricingSchema,
+  pricingNote: z.string().max(500),
+  rateLimit: rateLimitSchema,
+  monthlyCapUsd: usd,
+  /** Typed tools for MCP clients (issue 4): one per route worth exposing. */
+  tools: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9_]{1,64}$/),
+        description: z.string().max(500),
+        method: z.enum(METHODS),
+        path: routePath,
+        /** Where arguments go: `query` parameters or a JSON `body`. */
+        argumentsIn: z.enum(['query', 'body']),
+        arguments: z.record(
+          z.string(),
+          z.strictObject({
+            type: z.enum(['string', 'integer', 'number', 'boolean']),
+            description: z.string().max(300),
+            required: z.boolean().default(false),
+          }),
+        ),
+        /** Fixed values merged into every call of this tool (e.g. a model name). */
+        fixed: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+    )
+    .default([]),
+});
+
+export type Template = z.infer<typeof templateSchema>;

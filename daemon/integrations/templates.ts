@@ -1,0 +1,90 @@
+// Provider templates: data files in ./templates/, read once when the daemon starts.
+// A template never grants anything by itself: `instantiate` only drafts an integration
+// spec that the operator still has to approve (SPEC rule 2).
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import {
+  integrationSchema,
+  templateSchema,
+  type IntegrationSpec,
+  type PricingSpec,
+  type RateLimitSpec,
+  type RouteSpec,
+  type Template,
+} from './schema.ts';
+
+export const TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
+
+/** What the operator adds to a template; anything left out comes from the template. */
+export interface TemplateInput {
+  name: string;
+  purpose: string;
+  account: string;
+  monthlyCapUsd?: number;
+  routes?: RouteSpec[];
+  rateLimit?: RateLimitSpec;
+  pricing?: PricingSpec;
+}
+
+/**
+ * Every `*.json` in `dir`, validated, keyed by template id.
+ * Throws on the first bad file, naming it: a broken template must stop the daemon at start,
+ * not surface later as an integration nobody can create.
+ */
+export function loadTemplates(dir: string = TEMPLATES_DIR): ReadonlyMap<string, Template> {
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => e.name)
+    .sort();
+  const templates = new Map<string, Template>();
+  for (const file of files) {
+    const template = parseTemplateFile(join(dir, file));
+    if (templates.has(template.id)) throw new Error(`template ${file}: duplicate id "${template.id}"`);
+    templates.set(template.id, template);
+  }
+  return templates;
+}
+
+function parseTemplateFile(path: string): Template {
+  const file = basename(path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`template ${file}: not readable JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = templateSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`template ${file} is invalid:\n${z.prettifyError(parsed.error)}`);
+  const template = parsed.data;
+  // The file name is how operators and the register find a template: keep the two in step.
+  if (`${template.id}.json` !== file) throw new Error(`template ${file}: id "${template.id}" does not match the file name`);
+  const routes = new Set(template.routes.map((r) => `${r.method} ${r.path}`));
+  const names = new Set<string>();
+  for (const tool of template.tools) {
+    if (names.has(tool.name)) throw new Error(`template ${file}: duplicate tool name "${tool.name}"`);
+    names.add(tool.name);
+    // A tool is a typed view of a route, never a way around the allowlist.
+    if (!routes.has(`${tool.method} ${tool.path}`)) {
+      throw new Error(`template ${file}: tool "${tool.name}" uses ${tool.method} ${tool.path}, which is not one of the template's routes`);
+    }
+  }
+  return template;
+}
+
+/** A full integration spec from a template and the operator's fields. Throws a ZodError if the result is invalid. */
+export function instantiate(template: Template, input: TemplateInput): IntegrationSpec {
+  return integrationSchema.parse({
+    name: input.name,
+    purpose: input.purpose,
+    account: input.account,
+    baseUrl: template.baseUrl,
+    auth: template.auth,
+    routes: input.routes ?? template.routes.map(({ method, path }) => ({ method, path })),
+    pricing: input.pricing ?? template.pricing,
+    monthlyCapUsd: input.monthlyCapUsd ?? template.monthlyCapUsd,
+    rateLimit: input.rateLimit ?? template.rateLimit,
+    template: template.id,
+  });
+}

@@ -1,0 +1,333 @@
+// One assistant call, start to finish, in the order of the SPEC:
+// resolve → route → purpose → guard → rate limit → state → reserve → key → send → meter → settle → alerts.
+// Takes a plain request and writes to a plain sink; knows nothing of sockets.
+import type { Dispatcher } from 'undici';
+import type { Monitor } from '../alerts/monitor.ts';
+import type { AuditEntry, Outcome } from '../audit/record.ts';
+import type { Clock } from '../clock.ts';
+import { TollgateError } from '../errors.ts';
+import type { Integration } from '../integrations/integration.ts';
+import type { Registry } from '../integrations/registry.ts';
+import type { Fingerprinter } from '../keychain/fingerprint.ts';
+import type { Keychain } from '../keychain/keychain.ts';
+import type { Caps, Ledger, Reservation } from '../ledger/ledger.ts';
+import { formatUsd, type Micros } from '../money.ts';
+import { Circuits } from './circuit.ts';
+import { send, UpstreamFailure, type UpstreamResponse } from './forward.ts';
+import { type CredentialScanner, stripQueryParam, upstreamHeaders } from './guard.ts';
+import { attachKey, readKey, refuseIfCarried } from './keychain.ts';
+import { isEventStream, Meter } from './meter.ts';
+import { requirePurpose } from './purpose.ts';
+import { RateLimiter } from './ratelimit.ts';
+import { auditableName, resolveIntegration } from './resolve.ts';
+import { checkUpstreamPath, matchRoute } from './route.ts';
+import { requireUsable } from './state.ts';
+import type { CallRequest, ResponseSink } from './types.ts';
+
+export interface PipelineLimits {
+  maxResponseBytes: number;
+  globalCap: Micros | null;
+}
+
+export interface PipelineDeps {
+  clock: Clock;
+  registry: Registry;
+  ledger: Ledger;
+  keychain: Keychain;
+  dispatcher: Dispatcher;
+  scanner: CredentialScanner;
+  requestFingerprint: Fingerprinter;
+  monitor: Monitor;
+  limits: () => PipelineLimits;
+}
+
+/** What is known about a call so far: exactly what its audit record may say. */
+interface CallContext {
+  req: CallRequest;
+  integration: Integration | null;
+  route: string | null;
+  purpose: string;
+  fingerprint: string | null;
+  reservation: Reservation | null;
+  /** The audit record is written (exactly once per call). */
+  recorded: boolean;
+  headersSent: boolean;
+}
+
+const MAX_AUDIT_PATH = 512;
+
+export class Pipeline {
+  private readonly deps: PipelineDeps;
+  private readonly rateLimiter = new RateLimiter();
+  readonly circuits = new Circuits();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(deps: PipelineDeps) {
+    this.deps = deps;
+  }
+
+  /** Calls still running (for a graceful stop). */
+  get pending(): Promise<void>[] {
+    return [...this.inFlight];
+  }
+
+  handle(req: CallRequest, sink: ResponseSink): Promise<void> {
+    const run = this.run(req, sink).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+    return run;
+  }
+
+  private async run(req: CallRequest, sink: ResponseSink): Promise<void> {
+    const ctx: CallContext = { req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false };
+    let release: (() => void) | null = null;
+    try {
+      const { integration, body, out } = this.admit(ctx);
+      release = this.rateLimiter.acquire(integration.name, integration.spec.rateLimit, this.deps.clock.now());
+      requireUsable(integration);
+      this.circuits.check(integration.name, this.deps.clock.now());
+      ctx.reservation = this.reserve(ctx, integration);
+      const key = await this.readKey(integration);
+      refuseIfCarried(key, [req.rawPath, req.rawQuery, ctx.purpose], body);
+      const withKey = attachKey(integration, key, out);
+      let response: UpstreamResponse;
+      try {
+        response = await send(this.deps.dispatcher, integration, req.method, withKey, body, sink.signal);
+      } catch (e) {
+        this.upstreamResult(integration, true);
+        throw e;
+      }
+      this.upstreamResult(integration, response.status >= 500);
+      if (response.status === 401 || response.status === 403) this.deps.monitor.keyRejected(integration, response.status, this.deps.clock.now());
+      await this.respond(ctx, integration, response, sink);
+    } catch (e) {
+      this.fail(ctx, e, sink);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** resolve → route → purpose → guard: everything decided from the request alone. */
+  private admit(ctx: CallContext) {
+    const { req } = ctx;
+    const integration = resolveIntegration(this.deps.registry, req.name);
+    ctx.integration = integration;
+    checkUpstreamPath(req.rawPath);
+    ctx.route = matchRoute(integration.routes, req.method, req.rawPath);
+    if (ctx.route === null) {
+      throw new TollgateError('route_not_allowed',
+        `${integration.name} does not allow ${req.method} ${req.rawPath.slice(0, 200)}. Its routes: ${integration.spec.routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
+    }
+    ctx.purpose = requirePurpose(req.headers);
+    const { scanner } = this.deps;
+    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? scanner.scan(ctx.purpose) ?? scanner.scanBytes(req.body);
+    if (hit) {
+      throw new TollgateError('exfiltration_blocked',
+        `The request carries what looks like a credential (${hit.kind.replaceAll('_', ' ')}), so it was not sent. Remove it; Tollgate attaches the key itself.`);
+    }
+    const auth = integration.spec.auth;
+    const headers = upstreamHeaders(req.headers, auth.type === 'header' ? auth.name : auth.type === 'bearer' ? 'authorization' : null);
+    const query = auth.type === 'query' ? stripQueryParam(req.rawQuery, auth.name) : req.rawQuery;
+    ctx.fingerprint = this.deps.requestFingerprint(`${req.method} ${integration.host}${req.rawPath}?${query}\n${req.body.toString('latin1')}`);
+    return { integration, body: req.body, out: { path: req.rawPath, query, headers } };
+  }
+
+  private caps(integration: Integration): Caps {
+    return { integration: integration.cap, global: this.deps.limits().globalCap };
+  }
+
+  private reserve(ctx: CallContext, integration: Integration): Reservation {
+    const { req } = ctx;
+    try {
+      return this.deps.ledger.reserve(integration.id, this.caps(integration), integration.pricing.max, {
+        requestId: req.requestId, integration: integration.name, purpose: ctx.purpose, method: req.method,
+        host: integration.host, path: this.auditPath(req.rawPath), fingerprint: ctx.fingerprint!, bytesOut: req.body.length,
+        at: this.deps.clock.now(),
+      });
+    } catch (e) {
+      if (e instanceof TollgateError && e.code === 'budget_exhausted') {
+        const u = this.deps.ledger.usage(integration.id, this.deps.clock.now());
+        this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
+      }
+      throw e;
+    }
+  }
+
+  private async readKey(integration: Integration): Promise<string> {
+    try {
+      return await readKey(this.deps.keychain, integration);
+    } catch (e) {
+      if (e instanceof TollgateError) this.deps.monitor.keychainFailed(integration, e.message, this.deps.clock.now());
+      throw e;
+    }
+  }
+
+  /** Streams the provider's answer back while metering it, then settles. */
+  private async respond(ctx: CallContext, integration: Integration, res: UpstreamResponse, sink: ResponseSink): Promise<void> {
+    const { maxResponseBytes } = this.deps.limits();
+    if (res.contentLength !== null && res.contentLength > maxResponseBytes) {
+      res.body.destroy();
+      throw tooLarge(integration, maxResponseBytes);
+    }
+    const meter = new Meter(integration.pricing, res.contentType);
+    const sse = isEventStream(res.contentType);
+    // A cost that must be read from a plain JSON answer is only known at its end: hold the
+    // (size-capped) body so the headers can carry the real cost.
+    const hold = integration.pricing.readsResponse && !sse;
+    const held: Buffer[] = [];
+    let bytesIn = 0;
+    let complete = false;
+    const headers: Record<string, string> = { 'tollgate-request-id': ctx.req.requestId };
+    if (res.contentType) headers['content-type'] = res.contentType;
+    if (!hold) {
+      if (sse) headers.trailer = 'Tollgate-Cost-Usd, Tollgate-Remaining-Usd';
+      else {
+        const cost = integration.pricing.perRequest;
+        headers['tollgate-cost-usd'] = formatUsd(cost);
+        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration) + ctx.reservation!.amount - cost);
+      }
+      sink.head(res.status, headers);
+      ctx.headersSent = true;
+    }
+    try {
+      for await (const chunk of res.body) {
+        bytesIn += chunk.length;
+        if (bytesIn > maxResponseBytes) throw tooLarge(integration, maxResponseBytes);
+        meter.push(chunk);
+        if (hold) held.push(chunk);
+        else if (!sink.write(chunk)) await sink.drain();
+      }
+      complete = true;
+    } finally {
+      if (!complete) {
+        res.body.destroy();
+        // Billed all the same: the provider answered, so the call happened.
+        const { cost } = meter.finish(false);
+        this.settle(ctx, integration, 'error', sink.signal.aborted ? null : 'upstream_error', res.status, bytesIn, cost);
+        if (ctx.headersSent) sink.destroy();
+      }
+    }
+    const result = meter.finish(true);
+    if (result.overMax) this.deps.monitor.costOverMax(integration, result.cost, this.deps.clock.now());
+    this.settle(ctx, integration, 'ok', null, res.status, bytesIn, result.cost);
+    const costHeaders = { 'tollgate-cost-usd': formatUsd(result.cost), 'tollgate-remaining-usd': formatUsd(this.remaining(integration)) };
+    if (hold) {
+      sink.head(res.status, { ...headers, ...costHeaders });
+      ctx.headersSent = true;
+      for (const chunk of held) if (!sink.write(chunk)) await sink.drain();
+      sink.end();
+    } else {
+      sink.end(sse ? costHeaders : undefined);
+    }
+  }
+
+  private upstreamResult(integration: Integration, failed: boolean): void {
+    if (this.circuits.record(integration.name, failed, this.deps.clock.now())) this.deps.monitor.circuitOpened(integration, this.deps.clock.now());
+  }
+
+  private remaining(integration: Integration): Micros {
+    return this.deps.ledger.remaining(integration.id, this.caps(integration), this.deps.clock.now());
+  }
+
+  /** Settles the open reservation (once) and writes the call's audit record with it. */
+  private settle(ctx: CallContext, integration: Integration, outcome: Outcome, code: string | null, status: number | null, bytesIn: number, cost: Micros): void {
+    const r = ctx.reservation;
+    if (!r) return;
+    ctx.reservation = null;
+    ctx.recorded = true;
+    const at = this.deps.clock.now();
+    const before = this.deps.ledger.usage(integration.id, at);
+    try {
+      this.deps.ledger.settle(r, cost, this.entry(ctx, outcome, code, status, bytesIn, cost));
+    } catch {
+      // The reservation stays open and is settled at its full amount on the next start.
+      this.deps.monitor.auditFailed(at);
+      return;
+    }
+    this.deps.monitor.spend(integration.name, before.spent, before.spent + cost, integration.cap, before.period);
+    this.observe(ctx, outcome, code);
+  }
+
+  private observe(ctx: CallContext, outcome: Outcome, code: string | null): void {
+    this.deps.monitor.call({
+      at: this.deps.clock.now(),
+      integration: auditableName(ctx.integration?.name ?? ctx.req.name),
+      route: ctx.route === null ? null : `${ctx.req.method} ${ctx.route}`,
+      fingerprint: ctx.fingerprint ?? '',
+      outcome: outcome === 'ok' ? 'ok' : outcome === 'refused' ? 'refused' : 'error',
+      code,
+    });
+  }
+
+  private entry(ctx: CallContext, outcome: Outcome, code: string | null, status: number | null, bytesIn: number, cost: Micros): AuditEntry {
+    const { req } = ctx;
+    return {
+      at: this.deps.clock.now(),
+      requestId: req.requestId,
+      integration: ctx.integration?.name ?? auditableName(req.name),
+      purpose: ctx.purpose,
+      method: req.method,
+      host: ctx.integration?.host ?? '-',
+      path: this.auditPath(req.rawPath),
+      outcome,
+      code,
+      status,
+      latencyMs: Math.max(0, this.deps.clock.now() - req.receivedAt),
+      bytesOut: req.body.length,
+      bytesIn,
+      cost,
+      fingerprint: ctx.fingerprint,
+    };
+  }
+
+  /** The path as it may be written down: never a credential, never unbounded. */
+  private auditPath(rawPath: string): string {
+    if (this.deps.scanner.scan(rawPath)) return '[redacted: credential]';
+    return rawPath.length > MAX_AUDIT_PATH ? `${rawPath.slice(0, MAX_AUDIT_PATH)}…` : rawPath;
+  }
+
+  /** A refusal or a failure: settle what was reserved, write it down, tell the assistant. */
+  private fail(ctx: CallContext, e: unknown, sink: ResponseSink): void {
+    const err = e instanceof TollgateError ? e : new TollgateError('upstream_error', undefined, { cause: e });
+    const integration = ctx.integration;
+    const refused = !(err instanceof UpstreamFailure) && err.code !== 'upstream_error';
+    const outcome: Outcome = refused ? 'refused' : 'error';
+    if (ctx.reservation && integration) {
+      // Nothing left, or it may have: a request that may have reached the provider costs its maximum.
+      const cost = err instanceof UpstreamFailure && err.maybeSent ? ctx.reservation.amount : 0;
+      this.settle(ctx, integration, outcome, err.code, null, 0, cost);
+    } else if (!ctx.recorded) {
+      ctx.recorded = true;
+      try {
+        this.deps.ledger.record(this.entry(ctx, outcome, err.code, null, 0, 0));
+        this.observe(ctx, outcome, err.code);
+      } catch (auditErr) {
+        this.deps.monitor.auditFailed(this.deps.clock.now());
+        if (auditErr instanceof TollgateError) return writeRefusal(sink, auditErr, ctx.req.requestId);
+      }
+    }
+    if (ctx.headersSent) {
+      sink.destroy();
+      return;
+    }
+    writeRefusal(sink, err, ctx.req.requestId);
+  }
+}
+
+function tooLarge(integration: Integration, limit: number): UpstreamFailure {
+  return new UpstreamFailure('upstream_error', `${integration.name}: the answer is larger than ${limit} bytes, the most Tollgate passes back.`, true);
+}
+
+/** The agent API's refusal: Tollgate-Error header and {"error":{code,message,requestId}}. */
+export function writeRefusal(sink: ResponseSink, err: TollgateError, requestId: string): void {
+  const body = Buffer.from(JSON.stringify({ error: { code: err.code, message: err.message, requestId } }));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'tollgate-error': err.code,
+    'tollgate-request-id': requestId,
+    'content-length': String(body.length),
+  };
+  if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+  sink.head(err.status, headers);
+  sink.write(body);
+  sink.end();
+}

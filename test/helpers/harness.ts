@@ -1,0 +1,178 @@
+// A real daemon for a test: its own TOLLGATE_HOME on disk, the real OS keychain (under a
+// per-test service name), a real HTTPS upstream on 127.0.0.1 trusted through a test CA, and
+// an injected clock and notifier the test can drive and watch.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import keytar from 'keytar';
+import { Agent, request } from 'undici';
+import type { Notification } from '../../daemon/alerts/notifier.ts';
+import type { Clock } from '../../daemon/clock.ts';
+import { keytarKeychain } from '../../daemon/keychain/keytar-keychain.ts';
+import { type Keychain, KeychainUnavailableError } from '../../daemon/keychain/keychain.ts';
+import { resolvePaths, type Paths } from '../../daemon/paths.ts';
+import { type Running, serve } from '../../daemon/process/serve.ts';
+import { createUpstreamDispatcher, DEFAULT_TIMEOUTS, type UpstreamTimeouts } from '../../daemon/upstream/dispatcher.ts';
+import { makeTestPki, type TestPki } from './pki.ts';
+import { type Handler, startUpstream, type Upstream } from './upstream.ts';
+
+export class TestClock implements Clock {
+  at: number;
+  constructor(at: number) {
+    this.at = at;
+  }
+  now(): number {
+    return this.at;
+  }
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+  json: any;
+}
+
+/** A keychain that can be locked on demand, over the real one. */
+export function lockable(inner: Keychain): Keychain & { locked: boolean } {
+  const k = {
+    locked: false,
+    get: (a: string) => (k.locked ? Promise.reject(new KeychainUnavailableError('read a key', 'the keychain is locked')) : inner.get(a)),
+    set: (a: string, s: string) => inner.set(a, s),
+    delete: (a: string) => inner.delete(a),
+  };
+  return k;
+}
+
+export async function socketRequest(
+  dispatcher: Agent,
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Reply> {
+  const res = await request(`http://tollgate${path}`, { method: method as 'GET', dispatcher, headers: opts.headers, body: opts.body });
+  const body = Buffer.from(await res.body.arrayBuffer());
+  const text = body.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body, text, json };
+}
+
+export interface HarnessOptions {
+  clock?: TestClock;
+  handler?: Handler;
+  timeouts?: UpstreamTimeouts;
+  home?: string;
+}
+
+export class Harness {
+  readonly home: string;
+  readonly paths: Paths;
+  readonly service = `tollgate-test-${randomUUID()}`;
+  readonly keychain: Keychain & { locked: boolean };
+  readonly clock: TestClock;
+  readonly notifications: Notification[] = [];
+  pki!: TestPki;
+  upstream!: Upstream;
+  running!: Running;
+  private agentDispatcher!: Agent;
+  private controlDispatcher!: Agent;
+  private readonly opts: HarnessOptions;
+
+  private constructor(opts: HarnessOptions) {
+    this.opts = opts;
+    this.home = opts.home ?? mkdtempSync(join(tmpdir(), 'tollgate-test-'));
+    this.paths = resolvePaths({ TOLLGATE_HOME: this.home });
+    this.keychain = lockable(keytarKeychain(this.service));
+    this.clock = opts.clock ?? new TestClock(Date.parse('2026-11-10T12:00:00Z'));
+  }
+
+  static async start(opts: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness(opts);
+    h.pki = makeTestPki(join(h.home, 'pki'));
+    h.upstream = await startUpstream(h.pki, opts.handler);
+    await h.startDaemon();
+    return h;
+  }
+
+  get daemon() {
+    return this.running.daemon;
+  }
+
+  async startDaemon(): Promise<void> {
+    this.running = await serve({
+      paths: this.paths,
+      clock: this.clock,
+      keychain: this.keychain,
+      notifier: { notify: (n) => void this.notifications.push(n) },
+      dispatcher: createUpstreamDispatcher(this.opts.timeouts ?? DEFAULT_TIMEOUTS, [this.pki.caPem]),
+    });
+    this.agentDispatcher = new Agent({ connect: { socketPath: this.paths.agentSocket } });
+    this.controlDispatcher = new Agent({ connect: { socketPath: this.paths.controlSocket } });
+  }
+
+  async restartDaemon(): Promise<void> {
+    await this.running.stop(1000);
+    await this.agentDispatcher.close();
+    await this.controlDispatcher.close();
+    await this.startDaemon();
+  }
+
+  agent(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+    return socketRequest(this.agentDispatcher, method, path, opts);
+  }
+
+  /** An agent call with a purpose, as a well-behaved assistant makes it. */
+  call(name: string, upstreamPath: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+    return this.agent(opts.method ?? 'GET', `/v1/call/${name}${upstreamPath}`, {
+      headers: { 'tollgate-purpose': 'testing Tollgate', ...opts.headers },
+      body: opts.body,
+    });
+  }
+
+  control(method: string, path: string, body?: unknown): Promise<Reply> {
+    return socketRequest(this.controlDispatcher, method, path, {
+      headers: { 'content-type': 'application/json', 'tollgate-client': 'test' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** Creates an integration against the test upstream and sets its key; returns the key. */
+  async addIntegration(overrides: Record<string, unknown> = {}, key = `tg-test-key-${randomUUID()}`): Promise<string> {
+    const spec = {
+      name: 'search',
+      purpose: 'Web search for research tasks',
+      account: 'assistant-research@example.org',
+      baseUrl: this.upstream.url,
+      auth: { type: 'header', name: 'X-Subscription-Token' },
+      routes: [{ method: 'GET', path: '/res/v1/web/search' }],
+      pricing: { perRequestUsd: 0.005, maxPerRequestUsd: 0.005 },
+      monthlyCapUsd: 10,
+      rateLimit: { perMinute: 1000, concurrent: 1000 },
+      ...overrides,
+    };
+    const created = await this.control('POST', '/v1/integrations', spec);
+    if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
+    const set = await this.control('PUT', `/v1/integrations/${spec.name}/key`, { key });
+    if (set.status !== 200) throw new Error(`set key failed: ${set.text}`);
+    return key;
+  }
+
+  async close(): Promise<void> {
+    await this.running.stop(1000).catch(() => undefined);
+    await this.agentDispatcher.close();
+    await this.controlDispatcher.close();
+    await this.upstream.close();
+    for (const c of await keytar.findCredentials(this.service)) await keytar.deletePassword(this.service, c.account);
+    if (!this.opts.home) rmSync(this.home, { recursive: true, force: true });
+  }
+}
