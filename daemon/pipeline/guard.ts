@@ -105,7 +105,8 @@ const FORMATS: readonly (readonly [CredentialKind, string])[] = [
   ['slack_token', String.raw`xox[abprs]-\d{6,}-[A-Za-z0-9-]{8,}`],
   ['slack_webhook', String.raw`hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`],
   // The header alone could be prose about PEM; a key block has base64 right after it.
-  ['private_key', String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}`],
+  // '+' stands for a space in form-encoded text.
+  ['private_key', String.raw`-----BEGIN[ +](?:[A-Z0-9]+[ +])*PRIVATE[ +]KEY(?:[ +]BLOCK)?-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}`],
   ['google_api_key', String.raw`AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`],
   ['stripe_key', String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`],
   ['openai_key', String.raw`sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`],
@@ -115,9 +116,10 @@ const FORMATS: readonly (readonly [CredentialKind, string])[] = [
   ['huggingface_token', String.raw`hf_[A-Za-z]{34}(?![A-Za-z0-9])`],
   ['sendgrid_key', String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`],
 ];
-// One pass for all formats; the capture group that matched names the kind.
-const FORMAT_RE = new RegExp(`(?<![A-Za-z0-9])(?:${FORMATS.map(([, re]) => `(${re})`).join('|')})`);
-// The shortest well-known credential (an AWS key id): base64 shorter than this cannot hide one.
+// One pass for all formats; the capture group that matched names the kind. The "not after a letter
+// or digit" test is done by hand: as a lookbehind it would double the cost of the pass.
+const FORMAT_RE = new RegExp(FORMATS.map(([, re]) => `(${re})`).join('|'), 'g');
+// The shortest well-known credential (an AWS key id): a shorter run cannot hold one, even encoded.
 const MIN_FORMAT_LENGTH = 20;
 // Shorter stored keys are not looked for: fingerprinting every short token would be slow, and no real key is that short.
 const MIN_STORED_KEY_LENGTH = 8;
@@ -128,7 +130,11 @@ const BASE64 = 4;
 const UPPER = 8;
 const LOWER = 16;
 const DIGIT = 32;
-const CLASS = new Uint8Array(128);
+/** '%' and '\': they start escapes, so they extend a run that may be decoded. */
+const ESCAPE = 64;
+const RUN = KEYLIKE | ESCAPE;
+// One entry per UTF-16 code unit, so a lookup is never out of bounds (which V8 would deoptimise).
+const CLASS = new Uint8Array(0x10000);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let bits = 0;
@@ -138,24 +144,33 @@ for (let c = 0; c < 128; c++) {
   if (/[A-Z]/.test(ch)) bits |= UPPER;
   if (/[a-z]/.test(ch)) bits |= LOWER;
   if (/[0-9]/.test(ch)) bits |= DIGIT;
+  if (ch === '%' || ch === '\\') bits |= ESCAPE;
   CLASS[c] = bits;
 }
-const classOf = (s: string, i: number): number => CLASS[s.charCodeAt(i)] ?? 0;
-const MIXED = UPPER | LOWER | DIGIT;
+/** The class bits of s[i]; i must be inside s. */
+const classOf = (s: string, i: number): number => CLASS[s.charCodeAt(i)]!;
+const ALPHANUMERIC = UPPER | LOWER | DIGIT;
 
 // Escapes that hide a key from a plain search: percent-encoding, and JSON's \uXXXX and \/.
-const ESCAPE = /%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\\//g;
-const hasEscape = (s: string): boolean => s.includes('%') || s.includes('\\u') || s.includes('\\/');
 const unescape = (s: string): string =>
-  s.replace(ESCAPE, (_, pct: string | undefined, u: string | undefined) =>
-    pct !== undefined ? String.fromCharCode(parseInt(pct, 16)) : u !== undefined ? String.fromCharCode(parseInt(u, 16)) : '/');
+  s.replace(/%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\\//g, (_, pct: string | undefined, u: string | undefined) =>
+    String.fromCharCode(pct !== undefined ? parseInt(pct, 16) : u !== undefined ? parseInt(u, 16) : 0x2f));
+
+/** How much decoding a piece of text still gets. */
+interface Depth {
+  unescapes: number;
+  base64: boolean;
+}
+const TOP: Depth = { unescapes: 2, base64: true };
+const BASE64_DECODED: Depth = { unescapes: 0, base64: false };
 
 /**
  * Finds credentials in what the assistant sends. Stored keys are known only by fingerprint and
  * length: the scanner fingerprints just the tokens of a stored key's length, so big bodies stay cheap.
- * Looks at the text as is, unescaped once and twice (percent, JSON), and inside base64/base64url
+ * It looks at the text as is, unescaped once and twice (percent, JSON), and inside base64/base64url
  * tokens of each (one level). A determined sender can still disguise a key (reversed, hex, split);
- * this catches the plain and the commonly encoded forms.
+ * this catches the plain and the commonly encoded forms. Stored keys are found when they are made of
+ * token characters [A-Za-z0-9_-.+/=~:] and stand alone or after/before one of . : / = + ~.
  */
 export class CredentialScanner {
   private readonly fingerprint: (token: string) => string;
@@ -180,44 +195,60 @@ export class CredentialScanner {
   }
 
   scan(text: string): CredentialHit | null {
-    const hit = this.scanLayer(text, true);
-    if (hit || !hasEscape(text)) return hit;
-    const once = unescape(text);
-    return this.scanLayer(once, true) ?? (hasEscape(once) ? this.scanLayer(unescape(once), true) : null);
+    return this.scanText(text, TOP);
   }
 
   scanBytes(buf: Buffer): CredentialHit | null {
     // latin1 maps each byte to one char: no decoding cost, and keys are ASCII anyway.
-    return this.scan(buf.toString('latin1'));
+    return this.scanText(buf.toString('latin1'), TOP);
   }
 
-  private scanLayer(s: string, intoBase64: boolean): CredentialHit | null {
-    const format = FORMAT_RE.exec(s);
-    if (format) {
-      const group = format.findIndex((g, i) => i > 0 && g !== undefined);
-      return { kind: FORMATS[group - 1]![0] };
-    }
-    const minStored = this.lengths[0] ?? Infinity;
-    const minBase64 = Math.ceil((Math.min(minStored, MIN_FORMAT_LENGTH) * 4) / 3);
+  private scanText(s: string, depth: Depth): CredentialHit | null {
+    const kind = findFormat(s);
+    if (kind) return { kind };
+    const minKey = Math.min(this.lengths[0] ?? Infinity, MIN_FORMAT_LENGTH);
     const n = s.length;
     let i = 0;
     while (i < n) {
-      if ((classOf(s, i) & KEYLIKE) === 0) {
+      if ((classOf(s, i) & RUN) === 0) {
         i++;
         continue;
       }
+      // A run of token characters and escapes; shorter than any key, it cannot hold one even encoded.
       const start = i;
-      while (i < n && (classOf(s, i) & KEYLIKE) !== 0) i++;
-      if (i - start >= minStored && this.hasStoredKey(s, start, i)) return { kind: 'stored_key' };
-      if (intoBase64 && i - start >= minBase64) {
-        const hit = this.scanBase64(s, start, i, minBase64);
-        if (hit) return hit;
-      }
+      let seen = 0;
+      for (let bits = classOf(s, i); (bits & RUN) !== 0; bits = ++i < n ? classOf(s, i) : 0) seen |= bits;
+      if (i - start < minKey) continue;
+      const hit = (seen & ESCAPE) === 0
+        ? this.scanToken(s, start, i, depth)
+        : this.scanEscaped(s, start, i, depth);
+      if (hit) return hit;
     }
     return null;
   }
 
-  /** Tries every sub-token of the run that starts and ends at the run's edges or at a separator. */
+  private scanEscaped(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
+    let i = start;
+    while (i < end) {
+      const from = i;
+      while (i < end && (classOf(s, i) & ESCAPE) === 0) i++;
+      const hit = i > from ? this.scanToken(s, from, i, depth) : null;
+      if (hit) return hit;
+      i++;
+    }
+    if (depth.unescapes === 0) return null;
+    const raw = s.slice(start, end);
+    const decoded = unescape(raw);
+    return decoded === raw ? null : this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
+  }
+
+  /** One maximal run of token characters. */
+  private scanToken(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
+    if (end - start >= (this.lengths[0] ?? Infinity) && this.hasStoredKey(s, start, end)) return { kind: 'stored_key' };
+    return depth.base64 ? this.scanBase64(s, start, end) : null;
+  }
+
+  /** Tries every sub-token that starts and ends at the token's edges or at a separator. */
   private hasStoredKey(s: string, start: number, end: number): boolean {
     for (let i = start; i < end; i++) {
       if (i !== start && (classOf(s, i - 1) & SEPARATOR) === 0) continue;
@@ -232,20 +263,34 @@ export class CredentialScanner {
     return false;
   }
 
-  /** Decodes the run's base64 pieces that could hold a key (long enough, mixed case and digits). */
-  private scanBase64(s: string, start: number, end: number, minLength: number): CredentialHit | null {
+  /** Decodes the token's base64 pieces that could hold a key: long enough, with upper and lower case and digits. */
+  private scanBase64(s: string, start: number, end: number): CredentialHit | null {
+    const minLength = Math.ceil((Math.min(this.lengths[0] ?? Infinity, MIN_FORMAT_LENGTH) * 4) / 3);
+    if (end - start < minLength) return null;
     let i = start;
     while (i < end) {
       const from = i;
       let seen = 0;
       while (i < end && (classOf(s, i) & BASE64) !== 0) seen |= classOf(s, i++);
       const length = i - from;
-      if (length >= minLength && length % 4 !== 1 && (seen & MIXED) === MIXED) {
-        const hit = this.scanLayer(Buffer.from(s.slice(from, i), 'base64').toString('latin1'), false);
+      if (length >= minLength && length % 4 !== 1 && (seen & ALPHANUMERIC) === ALPHANUMERIC) {
+        const hit = this.scanText(Buffer.from(s.slice(from, i), 'base64').toString('latin1'), BASE64_DECODED);
         if (hit) return hit;
       }
       if (i === from) i++;
     }
     return null;
   }
+}
+
+function findFormat(s: string): CredentialKind | null {
+  FORMAT_RE.lastIndex = 0;
+  for (let m = FORMAT_RE.exec(s); m !== null; m = FORMAT_RE.exec(s)) {
+    if (m.index > 0 && (classOf(s, m.index - 1) & ALPHANUMERIC) !== 0) {
+      FORMAT_RE.lastIndex = m.index + 1;
+      continue;
+    }
+    return FORMATS[m.findIndex((g, i) => i > 0 && g !== undefined) - 1]![0];
+  }
+  return null;
 }

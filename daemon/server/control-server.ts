@@ -67,7 +67,10 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     return { alert };
   }],
   ['GET', /^\/v1\/proposals$/, (d, c) => ({ proposals: d.proposals.list((c.query.get('status') as ProposalStatus | null) ?? undefined) })],
-  ['POST', /^\/v1\/proposals\/([0-9a-f-]{36})\/approve$/, async (d, c) => d.operator.approve(c.params[0]!, await c.body(), c.actor)],
+  ['POST', /^\/v1\/proposals\/([0-9a-f-]{36})\/approve$/, async (d, c) => {
+    const r = d.operator.approve(c.params[0]!, await c.body(), c.actor);
+    return { proposal: r.proposal, integration: view(r.integration) };
+  }],
   ['POST', /^\/v1\/proposals\/([0-9a-f-]{36})\/reject$/, async (d, c) => ({ proposal: d.operator.reject(c.params[0]!, await c.body(), c.actor) })],
   ['GET', /^\/v1\/events$/, (d, c) => events(d, c)],
 ];
