@@ -26,7 +26,7 @@ import { Calendar } from './period.ts';
 import { CredentialScanner } from './pipeline/guard.ts';
 import { Pipeline } from './pipeline/index.ts';
 import { type ProposalBody, Proposals } from './proposals.ts';
-import { loadSettings, type Settings } from './settings.ts';
+import { applyDurability, loadSettings, type Settings } from './settings.ts';
 import { createUpstreamDispatcher } from './upstream/dispatcher.ts';
 
 export interface DaemonOptions {
@@ -59,7 +59,8 @@ export class Daemon {
   readonly recovered: number;
   private settings: Settings;
   private readonly scanner: CredentialScanner;
-  private readonly ownDispatcher: Dispatcher | null;
+  /** Ours to replace when the timeouts change; null when the caller injected one. */
+  private ownDispatcher: Dispatcher | null;
 
   private constructor(opts: DaemonOptions, secrets: { auditKey: Buffer; fingerprintKey: Buffer }) {
     const { paths, clock } = opts;
@@ -67,6 +68,7 @@ export class Daemon {
     mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
     this.db = openDatabase(paths.database);
     this.settings = loadSettings(this.db);
+    applyDurability(this.db, this.settings);
     const calendar = new Calendar({ timeZone: this.settings.timeZone, resetDay: this.settings.resetDay });
     this.bus = new EventBus();
     this.audit = new AuditLog(this.db, secrets.auditKey);
@@ -89,7 +91,7 @@ export class Daemon {
       registry: this.registry,
       ledger: this.ledger,
       keychain: opts.keychain,
-      dispatcher: opts.dispatcher ?? this.ownDispatcher!,
+      dispatcher: () => opts.dispatcher ?? this.ownDispatcher!,
       scanner: this.scanner,
       requestFingerprint: fingerprinter(secrets.fingerprintKey, 'request'),
       monitor,
@@ -105,7 +107,14 @@ export class Daemon {
       circuits: this.pipeline.circuits, bus: this.bus, calendar, archiveDir: paths.archiveDir,
       settings: () => this.settings,
       applySettings: (s) => {
+        const old = this.settings;
         this.settings = s;
+        applyDurability(this.db, s);
+        if (this.ownDispatcher && JSON.stringify(old.upstreamTimeouts) !== JSON.stringify(s.upstreamTimeouts)) {
+          // Calls in flight finish on the old one.
+          void this.ownDispatcher.close();
+          this.ownDispatcher = createUpstreamDispatcher(s.upstreamTimeouts);
+        }
         calendar.update({ timeZone: s.timeZone, resetDay: s.resetDay });
         detectors.updateSettings(detectorSettings(s));
       },

@@ -16,6 +16,8 @@ export const settingsSchema = z.strictObject({
   activeHours: z.strictObject({ start: hhmm, end: hhmm, days: z.array(z.number().int().min(0).max(6)).min(1).max(7) }).nullable(),
   maxRequestBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
   maxResponseBytes: z.number().int().min(1024).max(512 * 1024 * 1024),
+  /** fsync every transaction, so records survive an OS crash or power cut too (slower). */
+  fullSync: z.boolean(),
   upstreamTimeouts: z.strictObject({
     connectMs: z.number().int().min(100).max(120_000),
     headersMs: z.number().int().min(100).max(600_000),
@@ -34,6 +36,7 @@ export function defaultSettings(): Settings {
     activeHours: null,
     maxRequestBytes: 1024 * 1024,
     maxResponseBytes: 10 * 1024 * 1024,
+    fullSync: false,
     upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
   };
 }
@@ -42,6 +45,10 @@ export function loadSettings(db: Db): Settings {
   const row = db.prepare("SELECT value FROM settings WHERE key = 'settings'").get() as { value: string } | undefined;
   // Settings written by an older version may lack newer fields: defaults fill them.
   return settingsSchema.parse({ ...defaultSettings(), ...(row ? JSON.parse(row.value) : {}) });
+}
+
+export function applyDurability(db: Db, settings: Settings): void {
+  db.pragma(settings.fullSync ? 'synchronous = FULL' : 'synchronous = NORMAL');
 }
 
 export function saveSettings(db: Db, settings: Settings): void {

@@ -151,10 +151,62 @@ for (let c = 0; c < 128; c++) {
 const classOf = (s: string, i: number): number => CLASS[s.charCodeAt(i)]!;
 const ALPHANUMERIC = UPPER | LOWER | DIGIT;
 
-// Escapes that hide a key from a plain search: percent-encoding, and JSON's \uXXXX and \/.
-const unescape = (s: string): string =>
-  s.replace(/%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\\//g, (_, pct: string | undefined, u: string | undefined) =>
-    String.fromCharCode(pct !== undefined ? parseInt(pct, 16) : u !== undefined ? parseInt(u, 16) : 0x2f));
+/**
+ * Undoes the escapes that hide a key from a plain search: percent-encoding and JSON string escapes.
+ * `s` is a run of ASCII token characters and escapes; the result is latin1. What decodes to a
+ * character no key holds (a control character, a \u escape beyond latin1) becomes a space.
+ * Malformed escapes stay as they are.
+ */
+function unescape(s: string): string {
+  const out = Buffer.allocUnsafe(s.length);
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const byte = hexByte(s, i + 1);
+      if (byte >= 0) {
+        out[o++] = byte;
+        i += 2;
+        continue;
+      }
+    } else if (c === 0x5c) {
+      const next = s.charCodeAt(i + 1);
+      if (next === 0x75) {
+        const high = hexByte(s, i + 2);
+        const low = hexByte(s, i + 4);
+        if (high >= 0 && low >= 0) {
+          out[o++] = high === 0 ? low : 0x20;
+          i += 5;
+          continue;
+        }
+      } else if (next === 0x2f || next === 0x5c) {
+        out[o++] = next;
+        i++;
+        continue;
+      } else if (JSON_CONTROL_ESCAPES.includes(next)) {
+        out[o++] = 0x20;
+        i++;
+        continue;
+      }
+    }
+    out[o++] = c;
+  }
+  return out.toString('latin1', 0, o);
+}
+// b f n r t
+const JSON_CONTROL_ESCAPES = [0x62, 0x66, 0x6e, 0x72, 0x74];
+
+function hexByte(s: string, at: number): number {
+  const high = hexDigit(s.charCodeAt(at));
+  const low = hexDigit(s.charCodeAt(at + 1));
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
 
 /** How much decoding a piece of text still gets. */
 interface Depth {
@@ -220,32 +272,36 @@ export class CredentialScanner {
       for (let bits = classOf(s, i); (bits & RUN) !== 0; bits = ++i < n ? classOf(s, i) : 0) seen |= bits;
       if (i - start < minKey) continue;
       const hit = (seen & ESCAPE) === 0
-        ? this.scanToken(s, start, i, depth)
+        ? this.scanToken(s, start, i, depth, seen)
         : this.scanEscaped(s, start, i, depth);
       if (hit) return hit;
     }
     return null;
   }
 
+  /** A run with escapes: scanned decoded while decoding is left, else piece by piece between the escapes. */
   private scanEscaped(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
+    if (depth.unescapes > 0) {
+      const raw = s.slice(start, end);
+      const decoded = unescape(raw);
+      if (decoded !== raw) return this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
+    }
     let i = start;
     while (i < end) {
       const from = i;
       while (i < end && (classOf(s, i) & ESCAPE) === 0) i++;
-      const hit = i > from ? this.scanToken(s, from, i, depth) : null;
+      const hit = i > from ? this.scanToken(s, from, i, depth, ALPHANUMERIC) : null;
       if (hit) return hit;
       i++;
     }
-    if (depth.unescapes === 0) return null;
-    const raw = s.slice(start, end);
-    const decoded = unescape(raw);
-    return decoded === raw ? null : this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
+    return null;
   }
 
-  /** One maximal run of token characters. */
-  private scanToken(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
+  /** One maximal run of token characters; `seen` has the class bits of its characters, or more. */
+  private scanToken(s: string, start: number, end: number, depth: Depth, seen: number): CredentialHit | null {
     if (end - start >= (this.lengths[0] ?? Infinity) && this.hasStoredKey(s, start, end)) return { kind: 'stored_key' };
-    return depth.base64 ? this.scanBase64(s, start, end) : null;
+    // Base64 of a key has upper and lower case and digits: hex digests, UUIDs and words are skipped.
+    return depth.base64 && (seen & ALPHANUMERIC) === ALPHANUMERIC ? this.scanBase64(s, start, end) : null;
   }
 
   /** Tries every sub-token that starts and ends at the token's edges or at a separator. */

@@ -34,7 +34,8 @@ export interface PipelineDeps {
   registry: Registry;
   ledger: Ledger;
   keychain: Keychain;
-  dispatcher: Dispatcher;
+  /** The way out; a getter, since a settings change may replace it. */
+  dispatcher: () => Dispatcher;
   scanner: CredentialScanner;
   requestFingerprint: Fingerprinter;
   monitor: Monitor;
@@ -91,7 +92,7 @@ export class Pipeline {
       const withKey = attachKey(integration, key, out);
       let response: UpstreamResponse;
       try {
-        response = await send(this.deps.dispatcher, integration, req.method, withKey, body, sink.signal);
+        response = await send(this.deps.dispatcher(), integration, req.method, withKey, body, sink.signal);
       } catch (e) {
         this.upstreamResult(integration, true);
         throw e;
