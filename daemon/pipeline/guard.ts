@@ -279,13 +279,11 @@ export class CredentialScanner {
     return null;
   }
 
-  /** A run with escapes: scanned decoded while decoding is left, else piece by piece between the escapes. */
+  /**
+   * A run with escapes: its pieces between escapes (a literal '%' before a key must not hide it),
+   * then the run decoded, while decoding is left.
+   */
   private scanEscaped(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
-    if (depth.unescapes > 0) {
-      const raw = s.slice(start, end);
-      const decoded = unescape(raw);
-      if (decoded !== raw) return this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
-    }
     let i = start;
     while (i < end) {
       const from = i;
@@ -294,7 +292,10 @@ export class CredentialScanner {
       if (hit) return hit;
       i++;
     }
-    return null;
+    if (depth.unescapes === 0) return null;
+    const raw = s.slice(start, end);
+    const decoded = unescape(raw);
+    return decoded === raw ? null : this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
   }
 
   /** One maximal run of token characters; `seen` has the class bits of its characters, or more. */

@@ -1,0 +1,51 @@
+// For a headless Linux machine with no Secret Service: run the daemon inside a private D-Bus
+// session with the user's gnome-keyring, unlocked by a password the operator types now.
+// Never silent, never without a person at the terminal: otherwise Tollgate refuses to start.
+import { spawn, spawnSync } from 'node:child_process';
+
+export function canOfferKeyringSession(): boolean {
+  if (process.platform !== 'linux' || !process.stdin.isTTY) return false;
+  const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  return has('dbus-run-session') && has('gnome-keyring-daemon');
+}
+
+/** Reads a line from the terminal without echoing it. */
+export function promptSecret(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stdout.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    const done = (err: Error | null): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** Runs `command` in a private session bus with gnome-keyring unlocked; resolves with its exit code. */
+export function runInKeyringSession(password: string, command: string[]): Promise<number> {
+  // The password travels on fd 3, never in argv or the environment.
+  const script = 'gnome-keyring-daemon --unlock --components=secrets <&3 >/dev/null && exec 3<&- && exec "$@"';
+  const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, 'sh', ...command], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const fd3 = child.stdio[3] as NodeJS.WritableStream;
+  fd3.end(password);
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
