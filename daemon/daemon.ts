@@ -76,9 +76,19 @@ export class Daemon {
     this.registry = new Registry(this.db, () => writeRegister(paths.register, this.registry.list(), clock.now()));
     writeRegister(paths.register, this.registry.list(), clock.now());
     this.alerts = new Alerts(this.db, this.bus, opts.notifier, clock);
+    // Asked on every call: served from memory, written through to the database.
+    const routesSeen = new Set((this.db.prepare('SELECT key FROM known_routes').pluck().all() as string[]));
+    const addRoute = this.db.prepare('INSERT OR IGNORE INTO known_routes (key) VALUES (?)');
     const knownRoutes = {
-      has: (key: string) => this.db.prepare('SELECT 1 FROM known_routes WHERE key = ?').get(key) !== undefined,
-      add: (key: string) => void this.db.prepare('INSERT OR IGNORE INTO known_routes (key) VALUES (?)').run(key),
+      has: (key: string) => routesSeen.has(key),
+      add: (key: string) => {
+        routesSeen.add(key);
+        try {
+          addRoute.run(key);
+        } catch {
+          // A database that refuses writes is alerted on elsewhere; forgetting a route is harmless.
+        }
+      },
     };
     const detectors = new Detectors(detectorSettings(this.settings), knownRoutes);
     const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus);

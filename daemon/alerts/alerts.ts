@@ -126,10 +126,6 @@ export class Alerts {
     return fromRow(row);
   }
 
-  hasOpen(tier: Tier): boolean {
-    return this.db.prepare('SELECT 1 FROM alerts WHERE tier = ? AND acked_at IS NULL LIMIT 1').get(tier) !== undefined;
-  }
-
   close(): void {
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
   }
