@@ -41,7 +41,7 @@ export function upstreamFailure(integration: Integration, err: unknown): Upstrea
   if (NOT_SENT.has(code)) {
     return new UpstreamFailure('upstream_unavailable', `${name}: ${integration.host} cannot be reached. Tollgate does not retry or fall back; try again later.`, false, err);
   }
-  return new UpstreamFailure('upstream_error', `${name}: the connection to ${integration.host} failed before a complete answer. Tollgate does not retry.`, true, err);
+  return new UpstreamFailure('upstream_error', `${name}: the connection to ${integration.host} failed before a complete answer. Tollgate does not retry; try again later.`, true, err);
 }
 
 export async function send(
@@ -64,6 +64,9 @@ export async function send(
       idempotent: false,
       signal,
     } as Dispatcher.RequestOptions);
+    // Errors are read through iteration; a body destroyed unread (too large, client gone) would
+    // otherwise emit an 'error' nobody listens to, and an uncaught error ends the daemon.
+    res.body.on('error', () => {});
     const ct = res.headers['content-type'];
     const cl = res.headers['content-length'];
     return {

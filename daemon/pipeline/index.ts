@@ -13,7 +13,7 @@ import type { Keychain } from '../keychain/keychain.ts';
 import type { Caps, Ledger, Reservation } from '../ledger/ledger.ts';
 import { formatUsd, type Micros } from '../money.ts';
 import { Circuits } from './circuit.ts';
-import { send, UpstreamFailure, type UpstreamResponse } from './forward.ts';
+import { send, UpstreamFailure, upstreamFailure, type UpstreamResponse } from './forward.ts';
 import { type CredentialScanner, stripQueryParam, upstreamHeaders } from './guard.ts';
 import { attachKey, readKey, refuseIfCarried } from './keychain.ts';
 import { isEventStream, Meter } from './meter.ts';
@@ -56,6 +56,7 @@ interface CallContext {
 }
 
 const MAX_AUDIT_PATH = 512;
+const REDACTED = '[redacted: credential]';
 
 export class Pipeline {
   private readonly deps: PipelineDeps;
@@ -107,6 +108,11 @@ export class Pipeline {
     }
   }
 
+  /** A call the transport refused before it could be handled (e.g. its body is too large): recorded like any refusal. */
+  refuse(req: CallRequest, err: TollgateError, sink: ResponseSink): void {
+    this.fail({ req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false }, err, sink);
+  }
+
   /** resolve → route → purpose → guard: everything decided from the request alone. */
   private admit(ctx: CallContext) {
     const { req } = ctx;
@@ -118,9 +124,12 @@ export class Pipeline {
       throw new TollgateError('route_not_allowed',
         `${integration.name} does not allow ${req.method} ${req.rawPath.slice(0, 200)}. Its routes: ${integration.spec.routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
     }
-    ctx.purpose = requirePurpose(req.headers);
+    const purpose = requirePurpose(req.headers);
     const { scanner } = this.deps;
-    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? scanner.scan(ctx.purpose) ?? scanner.scanBytes(req.body);
+    const inPurpose = scanner.scan(purpose);
+    // The purpose goes into the audit log: one that carries a credential is written down redacted.
+    ctx.purpose = inPurpose ? REDACTED : purpose;
+    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? inPurpose ?? scanner.scanBytes(req.body);
     if (hit) {
       throw new TollgateError('exfiltration_blocked',
         `The request carries what looks like a credential (${hit.kind.replaceAll('_', ' ')}), so it was not sent. Remove it; Tollgate attaches the key itself.`);
@@ -149,6 +158,8 @@ export class Pipeline {
         const u = this.deps.ledger.usage(integration.id, this.deps.clock.now());
         this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
       }
+      // The refusal says "the operator has been told": make it so.
+      if (e instanceof TollgateError && e.code === 'audit_unavailable') this.deps.monitor.auditFailed(this.deps.clock.now());
       throw e;
     }
   }
@@ -177,6 +188,7 @@ export class Pipeline {
     const held: Buffer[] = [];
     let bytesIn = 0;
     let complete = false;
+    let failure: TollgateError | null = null;
     const headers: Record<string, string> = { 'tollgate-request-id': ctx.req.requestId };
     if (res.contentType) headers['content-type'] = res.contentType;
     if (!hold) {
@@ -198,12 +210,15 @@ export class Pipeline {
         else if (!sink.write(chunk)) await sink.drain();
       }
       complete = true;
+    } catch (e) {
+      // A body that stalls is a timeout (504), not an unusable answer (502).
+      throw (failure = e instanceof TollgateError ? e : upstreamFailure(integration, e));
     } finally {
       if (!complete) {
         res.body.destroy();
         // Billed all the same: the provider answered, so the call happened.
         const { cost } = meter.finish(false);
-        this.settle(ctx, integration, 'error', sink.signal.aborted ? null : 'upstream_error', res.status, bytesIn, cost);
+        this.settle(ctx, integration, 'error', sink.signal.aborted ? null : (failure?.code ?? 'upstream_error'), res.status, bytesIn, cost);
         if (ctx.headersSent) sink.destroy();
       }
     }
@@ -282,7 +297,7 @@ export class Pipeline {
 
   /** The path as it may be written down: never a credential, never unbounded. */
   private auditPath(rawPath: string): string {
-    if (this.deps.scanner.scan(rawPath)) return '[redacted: credential]';
+    if (this.deps.scanner.scan(rawPath)) return REDACTED;
     return rawPath.length > MAX_AUDIT_PATH ? `${rawPath.slice(0, MAX_AUDIT_PATH)}…` : rawPath;
   }
 
@@ -315,7 +330,7 @@ export class Pipeline {
 }
 
 function tooLarge(integration: Integration, limit: number): UpstreamFailure {
-  return new UpstreamFailure('upstream_error', `${integration.name}: the answer is larger than ${limit} bytes, the most Tollgate passes back.`, true);
+  return new UpstreamFailure('upstream_error', `${integration.name}: the answer is larger than ${limit} bytes, the most Tollgate passes back. Ask for less (fewer results, a smaller page); Tollgate does not retry.`, true);
 }
 
 /** The agent API's refusal: Tollgate-Error header and {"error":{code,message,requestId}}. */

@@ -13,6 +13,6 @@ export function requirePurpose(headers: Record<string, string | string[] | undef
   if ([...purpose].length > MAX_PURPOSE) {
     throw new TollgateError('bad_request', `The Tollgate-Purpose header is longer than ${MAX_PURPOSE} characters; say why in fewer words.`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(purpose)) throw new TollgateError('bad_request', 'The Tollgate-Purpose header must not hold control characters.');
+  if (/[\u0000-\u001f\u007f]/.test(purpose)) throw new TollgateError('bad_request', 'The Tollgate-Purpose header must not hold control characters; write it as one line of plain text.');
   return purpose;
 }

@@ -2,10 +2,11 @@
 // pipeline; no operator verb is routed here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ZodError } from 'zod';
 import type { Daemon } from '../daemon.ts';
 import { VERSION } from '../daemon.ts';
-import { TollgateError } from '../errors.ts';
+import { ERRORS, TollgateError } from '../errors.ts';
 import { microsToUsd, usdToMicros } from '../money.ts';
 import { writeRefusal } from '../pipeline/index.ts';
 import { checkRequestTarget } from '../pipeline/route.ts';
@@ -14,13 +15,31 @@ import { BodyTooLarge, httpSink, readBody, sendJson, splitTarget } from './http.
 
 const CALL_PREFIX = '/v1/call/';
 const MAX_PROPOSAL_BYTES = 64 * 1024;
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+// Node checks the two timeouts above only this often (30 s by default, which let a slow client
+// hold a connection for up to 40 s instead of 10).
+export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+// Conflicting or invalid body framing (the stuff of request smuggling).
+const FRAMING = 'The request body\'s length is invalid or ambiguous: send one Content-Length, or Transfer-Encoding: chunked, never both.';
+// Why Node refused a request before it reached us, in words the client can act on.
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: `The request headers are larger than ${MAX_HEADER_BYTES / 1024} KiB, the most Tollgate reads.`,
+  ERR_HTTP_REQUEST_TIMEOUT: `The request came too slowly: headers must arrive within ${HEADERS_TIMEOUT_MS / 1000} s, the whole request within ${REQUEST_TIMEOUT_MS / 1000} s.`,
+  HPE_INVALID_CONTENT_LENGTH: FRAMING,
+  HPE_INVALID_TRANSFER_ENCODING: FRAMING,
+  HPE_UNEXPECTED_CONTENT_LENGTH: FRAMING,
+};
 
 export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Server {
   const server = createServer({
-    maxHeaderSize: 16 * 1024,
-    headersTimeout: 10_000,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout: HEADERS_TIMEOUT_MS,
     // A client that trickles its request is cut off; responses may stream for longer.
-    requestTimeout: 60_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     keepAliveTimeout: 5_000,
   }, (req, res) => {
     const requestId = randomUUID();
@@ -30,13 +49,22 @@ export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Se
       else res.destroy();
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) {
-      const body = JSON.stringify({ error: { code: 'bad_request', message: 'Malformed HTTP request.', requestId: null } });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTollgate-Error: bad_request\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    } else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    rawRefusal(socket, CLIENT_ERRORS[err.code ?? ''] ?? `Malformed HTTP request. ${ERRORS.bad_request.message}`);
+  });
+  // Without a listener Node drops a CONNECT silently; an assistant set up to use the socket as a proxy must hear why.
+  server.on('connect', (_req, socket) => {
+    rawRefusal(socket, 'The agent socket is not a proxy: CONNECT is refused. Call an approved integration with /v1/call/<name>/<path>.');
   });
   return server;
+}
+
+/** A bad_request written straight on the socket, where Node gives no response object; same contract as writeRefusal. */
+function rawRefusal(socket: Duplex, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: { code: 'bad_request', message, requestId } });
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTollgate-Error: bad_request\r\nTollgate-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean): Promise<void> {
@@ -51,19 +79,22 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
     const slash = rest.indexOf('/');
     const name = slash < 0 ? rest : rest.slice(0, slash);
     const rawPath = slash < 0 ? '/' : rest.slice(slash);
+    const receivedAt = daemon.clock.now();
     let body: Buffer;
     try {
       body = await readBody(req, daemon.settingsNow.maxRequestBytes);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         res.shouldKeepAlive = false;
-        throw new TollgateError('body_too_large', `The request body is larger than ${daemon.settingsNow.maxRequestBytes} bytes, the most Tollgate forwards. Send a smaller body.`);
+        // A refused call all the same: it gets its audit record.
+        daemon.pipeline.refuse({ requestId, method, name, rawPath, rawQuery: query, headers: req.headers, body: Buffer.alloc(0), receivedAt },
+          new TollgateError('body_too_large', `The request body is larger than ${daemon.settingsNow.maxRequestBytes} bytes, the most Tollgate forwards. Send a smaller body.`),
+          httpSink(res));
+        return;
       }
       throw e;
     }
-    await daemon.pipeline.handle({
-      requestId, method, name, rawPath, rawQuery: query, headers: req.headers, body, receivedAt: daemon.clock.now(),
-    }, httpSink(res));
+    await daemon.pipeline.handle({ requestId, method, name, rawPath, rawQuery: query, headers: req.headers, body, receivedAt }, httpSink(res));
     return;
   }
 

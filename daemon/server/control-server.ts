@@ -103,7 +103,8 @@ function events(d: Daemon, c: Ctx): void {
 }
 
 export function createControlServer(daemon: Daemon): Server {
-  const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  // connectionsCheckingInterval: Node checks headersTimeout only this often (30 s by default).
+  const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, (req, res) => {
     void route(daemon, req, res);
   });
   server.on('clientError', (_err, socket) => socket.destroy());
