@@ -47,7 +47,7 @@ export class Ledger {
   // Mirror of the spend table for the current period: the daemon is its only writer.
   private mirrorPeriod = '';
   private mirror = new Map<number, Totals>();
-  private globalTotal = 0;
+  private global: Totals = { spent: 0, reserved: 0 };
   private readonly stmt;
 
   constructor(db: Db, audit: AuditLog, calendar: Calendar) {
@@ -73,7 +73,7 @@ export class Ledger {
     if (period.id !== this.mirrorPeriod) {
       const rows = this.stmt.periodTotals.all(period.id) as { id: number; spent: number; reserved: number }[];
       this.mirror = new Map(rows.map((r) => [r.id, { spent: r.spent, reserved: r.reserved }]));
-      this.globalTotal = rows.reduce((sum, r) => sum + r.spent + r.reserved, 0);
+      this.global = rows.reduce((g, r) => ({ spent: g.spent + r.spent, reserved: g.reserved + r.reserved }), { spent: 0, reserved: 0 });
       this.mirrorPeriod = period.id;
     }
     return { period, totals: this.mirror };
@@ -86,11 +86,17 @@ export class Ledger {
     return { ...t, period };
   }
 
+  /** Spent and reserved this period over all integrations. */
+  globalUsage(at: number): Totals & { period: Period } {
+    const { period } = this.totalsNow(at);
+    return { ...this.global, period };
+  }
+
   /** What is left under both caps, in micro-dollars. */
   remaining(integrationId: number, caps: Caps, at: number): Micros {
     const u = this.usage(integrationId, at);
     const own = caps.integration - u.spent - u.reserved;
-    const global = caps.global === null ? Infinity : caps.global - this.globalTotal;
+    const global = caps.global === null ? Infinity : caps.global - this.global.spent - this.global.reserved;
     return Math.max(0, Math.min(own, global));
   }
 
@@ -107,7 +113,7 @@ export class Ledger {
         `(spent ${formatUsd(t.spent)}, in flight ${formatUsd(t.reserved)}, this call reserves up to ${formatUsd(amount)}). ` +
         `It resets on ${new Date(period.resetsAt).toISOString()}. Wait for the reset, or propose a higher cap (POST /v1/proposals).`);
     }
-    if (caps.global !== null && this.globalTotal + amount > caps.global) {
+    if (caps.global !== null && this.global.spent + this.global.reserved + amount > caps.global) {
       throw new TollgateError('budget_exhausted',
         `The global cap of ${formatUsd(caps.global)} USD over all integrations would be crossed. ` +
         `It resets on ${new Date(period.resetsAt).toISOString()}. Wait for the reset, or ask the operator.`);
@@ -125,7 +131,7 @@ export class Ledger {
       throw new TollgateError('audit_unavailable', undefined, { cause: e });
     }
     totals.set(integrationId, { spent: t.spent, reserved: t.reserved + amount });
-    this.globalTotal += amount;
+    this.global = { spent: this.global.spent, reserved: this.global.reserved + amount };
     return { id, integrationId, period: period.id, day, amount };
   }
 
@@ -144,7 +150,7 @@ export class Ledger {
     if (r.period === this.mirrorPeriod) {
       const t = this.mirror.get(r.integrationId) ?? { spent: 0, reserved: 0 };
       this.mirror.set(r.integrationId, { spent: t.spent + cost, reserved: t.reserved - r.amount });
-      this.globalTotal += cost - r.amount;
+      this.global = { spent: this.global.spent + cost, reserved: this.global.reserved - r.amount };
     }
   }
 

@@ -59,7 +59,6 @@ export function upstreamHeaders(
  * or percent-encoded. Parameters are split on '&' only; everything else is kept byte for byte.
  */
 export function stripQueryParam(rawQuery: string, name: string): string {
-  if (rawQuery === '') return '';
   return rawQuery
     .split('&')
     .filter((part) => {
@@ -106,7 +105,7 @@ const FORMATS: readonly (readonly [CredentialKind, string])[] = [
   ['slack_webhook', String.raw`hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`],
   // The header alone could be prose about PEM; a key block has base64 right after it.
   // '+' stands for a space in form-encoded text.
-  ['private_key', String.raw`-----BEGIN[ +](?:[A-Z0-9]+[ +])*PRIVATE[ +]KEY(?:[ +]BLOCK)?-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}`],
+  ['private_key', String.raw`-----BEGIN[ +](?:[A-Z0-9]{1,20}[ +]){0,3}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}`],
   ['google_api_key', String.raw`AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`],
   ['stripe_key', String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`],
   ['openai_key', String.raw`sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`],
@@ -116,8 +115,8 @@ const FORMATS: readonly (readonly [CredentialKind, string])[] = [
   ['huggingface_token', String.raw`hf_[A-Za-z]{34}(?![A-Za-z0-9])`],
   ['sendgrid_key', String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`],
 ];
-// One pass for all formats; the capture group that matched names the kind. The "not after a letter
-// or digit" test is done by hand: as a lookbehind it would double the cost of the pass.
+// One pass for all formats; the capture group that matched names the kind. The "not glued to a
+// preceding word" test is done by hand: as a lookbehind it would double the cost of the pass.
 const FORMAT_RE = new RegExp(FORMATS.map(([, re]) => `(${re})`).join('|'), 'g');
 // The shortest well-known credential (an AWS key id): a shorter run cannot hold one, even encoded.
 const MIN_FORMAT_LENGTH = 20;
@@ -150,11 +149,14 @@ for (let c = 0; c < 128; c++) {
 /** The class bits of s[i]; i must be inside s. */
 const classOf = (s: string, i: number): number => CLASS[s.charCodeAt(i)]!;
 const ALPHANUMERIC = UPPER | LOWER | DIGIT;
+const MIXED_CASE = UPPER | LOWER;
+/** Class bits of a piece not looked at yet: assume it has everything. */
+const UNKNOWN = 0xff;
 
 /**
  * Undoes the escapes that hide a key from a plain search: percent-encoding and JSON string escapes.
- * `s` is a run of ASCII token characters and escapes; the result is latin1. What decodes to a
- * character no key holds (a control character, a \u escape beyond latin1) becomes a space.
+ * `s` is a run of ASCII token characters and escapes. What decodes to a character no key holds
+ * (a control character, a \u escape beyond latin1) becomes a space.
  * Malformed escapes stay as they are.
  */
 function unescape(s: string): string {
@@ -191,7 +193,7 @@ function unescape(s: string): string {
     }
     out[o++] = c;
   }
-  return out.toString('latin1', 0, o);
+  return out.toString('utf8', 0, o);
 }
 // b f n r t
 const JSON_CONTROL_ESCAPES = [0x62, 0x66, 0x6e, 0x72, 0x74];
@@ -206,6 +208,23 @@ function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const lower = c | 0x20;
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+// Bodies are read as UTF-8: every ASCII byte stays as it is, and nothing else (invalid sequences
+// included) becomes a character a key could hold.
+const UTF8 = new TextDecoder();
+// Bodies are scanned in pieces cut between tokens: a string of a whole large body costs more to
+// make than the scan itself.
+const PIECE = 64 * 1024;
+// Pieces overlap by more than the longest match that can cross a cut (a private key header and the
+// start of its block; everything else is a single token, never cut).
+const OVERLAP = 512;
+
+/** The first index at or after `at` that is not inside a token (or the end). */
+function tokenBoundary(buf: Buffer, at: number): number {
+  let i = Math.min(at, buf.length);
+  while (i < buf.length && (CLASS[buf[i]!]! & RUN) !== 0) i++;
+  return i;
 }
 
 /** How much decoding a piece of text still gets. */
@@ -251,8 +270,13 @@ export class CredentialScanner {
   }
 
   scanBytes(buf: Buffer): CredentialHit | null {
-    // latin1 maps each byte to one char: no decoding cost, and keys are ASCII anyway.
-    return this.scanText(buf.toString('latin1'), TOP);
+    for (let from = 0; from < buf.length;) {
+      const to = tokenBoundary(buf, from + PIECE);
+      const hit = this.scanText(UTF8.decode(buf.subarray(from, tokenBoundary(buf, to + OVERLAP))), TOP);
+      if (hit) return hit;
+      from = to;
+    }
+    return null;
   }
 
   private scanText(s: string, depth: Depth): CredentialHit | null {
@@ -288,7 +312,7 @@ export class CredentialScanner {
     while (i < end) {
       const from = i;
       while (i < end && (classOf(s, i) & ESCAPE) === 0) i++;
-      const hit = i > from ? this.scanToken(s, from, i, depth, ALPHANUMERIC) : null;
+      const hit = i > from ? this.scanToken(s, from, i, depth, UNKNOWN) : null;
       if (hit) return hit;
       i++;
     }
@@ -300,13 +324,16 @@ export class CredentialScanner {
 
   /** One maximal run of token characters; `seen` has the class bits of its characters, or more. */
   private scanToken(s: string, start: number, end: number, depth: Depth, seen: number): CredentialHit | null {
-    if (end - start >= (this.lengths[0] ?? Infinity) && this.hasStoredKey(s, start, end)) return { kind: 'stored_key' };
-    // Base64 of a key has upper and lower case and digits: hex digests, UUIDs and words are skipped.
-    return depth.base64 && (seen & ALPHANUMERIC) === ALPHANUMERIC ? this.scanBase64(s, start, end) : null;
+    if (end - start >= (this.lengths[0] ?? Infinity) && this.hasStoredKey(s, start, end, seen)) return { kind: 'stored_key' };
+    // Base64 of a key has upper and lower case: hex digests and UUIDs are skipped.
+    return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(s, start, end) : null;
   }
 
   /** Tries every sub-token that starts and ends at the token's edges or at a separator. */
-  private hasStoredKey(s: string, start: number, end: number): boolean {
+  private hasStoredKey(s: string, start: number, end: number, seen: number): boolean {
+    if ((seen & SEPARATOR) === 0) {
+      return this.lengths.includes(end - start) && this.fingerprints.has(this.fingerprint(s.slice(start, end)));
+    }
     for (let i = start; i < end; i++) {
       if (i !== start && (classOf(s, i - 1) & SEPARATOR) === 0) continue;
       for (const length of this.lengths) {
@@ -320,7 +347,7 @@ export class CredentialScanner {
     return false;
   }
 
-  /** Decodes the token's base64 pieces that could hold a key: long enough, with upper and lower case and digits. */
+  /** Decodes the token's base64 pieces that could hold a key: long enough, with upper and lower case. */
   private scanBase64(s: string, start: number, end: number): CredentialHit | null {
     const minLength = Math.ceil((Math.min(this.lengths[0] ?? Infinity, MIN_FORMAT_LENGTH) * 4) / 3);
     if (end - start < minLength) return null;
@@ -330,8 +357,8 @@ export class CredentialScanner {
       let seen = 0;
       while (i < end && (classOf(s, i) & BASE64) !== 0) seen |= classOf(s, i++);
       const length = i - from;
-      if (length >= minLength && length % 4 !== 1 && (seen & ALPHANUMERIC) === ALPHANUMERIC) {
-        const hit = this.scanText(Buffer.from(s.slice(from, i), 'base64').toString('latin1'), BASE64_DECODED);
+      if (length >= minLength && length % 4 !== 1 && (seen & MIXED_CASE) === MIXED_CASE) {
+        const hit = this.scanText(Buffer.from(s.slice(from, i), 'base64').toString('utf8'), BASE64_DECODED);
         if (hit) return hit;
       }
       if (i === from) i++;
@@ -343,7 +370,8 @@ export class CredentialScanner {
 function findFormat(s: string): CredentialKind | null {
   FORMAT_RE.lastIndex = 0;
   for (let m = FORMAT_RE.exec(s); m !== null; m = FORMAT_RE.exec(s)) {
-    if (m.index > 0 && (classOf(s, m.index - 1) & ALPHANUMERIC) !== 0) {
+    const glued = m.index > 0 && (classOf(s, m.index) & ALPHANUMERIC) !== 0 && (classOf(s, m.index - 1) & ALPHANUMERIC) !== 0;
+    if (glued) {
       FORMAT_RE.lastIndex = m.index + 1;
       continue;
     }

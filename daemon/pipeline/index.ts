@@ -95,7 +95,8 @@ export class Pipeline {
       try {
         response = await send(this.deps.dispatcher(), integration, req.method, withKey, body, sink.signal);
       } catch (e) {
-        this.upstreamResult(integration, true);
+        // A client that hung up says nothing about the provider's health.
+        if (!sink.signal.aborted) this.upstreamResult(integration, true);
         throw e;
       }
       this.upstreamResult(integration, response.status >= 500);
@@ -121,21 +122,23 @@ export class Pipeline {
     checkUpstreamPath(req.rawPath);
     ctx.route = matchRoute(integration.routes, req.method, req.rawPath);
     if (ctx.route === null) {
+      // The path is not repeated: it has not been scanned for credentials yet.
       throw new TollgateError('route_not_allowed',
-        `${integration.name} does not allow ${req.method} ${req.rawPath.slice(0, 200)}. Its routes: ${integration.spec.routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
+        `${integration.name} does not allow this ${req.method} path. Its routes: ${integration.spec.routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
     }
     const purpose = requirePurpose(req.headers);
     const { scanner } = this.deps;
     const inPurpose = scanner.scan(purpose);
     // The purpose goes into the audit log: one that carries a credential is written down redacted.
     ctx.purpose = inPurpose ? REDACTED : purpose;
-    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? inPurpose ?? scanner.scanBytes(req.body);
+    const auth = integration.spec.auth;
+    const headers = upstreamHeaders(req.headers, auth.type === 'header' ? auth.name : auth.type === 'bearer' ? 'authorization' : null);
+    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? inPurpose
+      ?? scanner.scan(Object.values(headers).join('\n')) ?? scanner.scanBytes(req.body);
     if (hit) {
       throw new TollgateError('exfiltration_blocked',
         `The request carries what looks like a credential (${hit.kind.replaceAll('_', ' ')}), so it was not sent. Remove it; Tollgate attaches the key itself.`);
     }
-    const auth = integration.spec.auth;
-    const headers = upstreamHeaders(req.headers, auth.type === 'header' ? auth.name : auth.type === 'bearer' ? 'authorization' : null);
     const query = auth.type === 'query' ? stripQueryParam(req.rawQuery, auth.name) : req.rawQuery;
     ctx.fingerprint = this.deps.requestFingerprint(`${req.method} ${integration.host}${req.rawPath}?${query}\n${req.body.toString('latin1')}`);
     return { integration, body: req.body, out: { path: req.rawPath, query, headers } };
@@ -155,8 +158,11 @@ export class Pipeline {
       });
     } catch (e) {
       if (e instanceof TollgateError && e.code === 'budget_exhausted') {
-        const u = this.deps.ledger.usage(integration.id, this.deps.clock.now());
-        this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
+        const at = this.deps.clock.now();
+        const u = this.deps.ledger.usage(integration.id, at);
+        const { global } = this.caps(integration);
+        if (u.spent + u.reserved + integration.pricing.max > integration.cap) this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
+        else if (global !== null) this.deps.monitor.capReached(null, this.deps.ledger.globalUsage(at).spent, global, u.period);
       }
       // The refusal says "the operator has been told": make it so.
       if (e instanceof TollgateError && e.code === 'audit_unavailable') this.deps.monitor.auditFailed(this.deps.clock.now());
@@ -252,6 +258,7 @@ export class Pipeline {
     ctx.recorded = true;
     const at = this.deps.clock.now();
     const before = this.deps.ledger.usage(integration.id, at);
+    const globalBefore = this.deps.ledger.globalUsage(at).spent;
     try {
       this.deps.ledger.settle(r, cost, this.entry(ctx, outcome, code, status, bytesIn, cost));
     } catch {
@@ -260,6 +267,8 @@ export class Pipeline {
       return;
     }
     this.deps.monitor.spend(integration.name, before.spent, before.spent + cost, integration.cap, before.period);
+    const { global } = this.caps(integration);
+    if (global !== null) this.deps.monitor.spend(null, globalBefore, globalBefore + cost, global, before.period);
     this.observe(ctx, outcome, code);
   }
 

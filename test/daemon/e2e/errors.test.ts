@@ -277,7 +277,7 @@ describe('refusals decided from the request alone', () => {
   describe('route_not_allowed', () => {
     const cases: [label: string, method: string, path: string, hint: RegExp][] = [
       ['an unlisted path', 'GET', '/res/v1/images/search', /Its routes: GET \/res\/v1\/web\/search, POST \/v1\/extract/],
-      ['a listed path with the wrong method', 'DELETE', '/res/v1/web/search', /does not allow DELETE/],
+      ['a listed path with the wrong method', 'DELETE', '/res/v1/web/search', /does not allow this DELETE path/],
       ['a dot-dot segment', 'GET', '/res/v1/web/../../admin', /\. or \.\. segment/],
       ['a dot-dot segment after a listed path', 'GET', '/res/v1/web/search/..', /\. or \.\. segment/],
       ['an encoded dot-dot', 'GET', '/res/v1/web/%2e%2e/search', /encoded dot/],
@@ -332,6 +332,9 @@ describe('refusals decided from the request alone', () => {
 
     it("another integration's key", () =>
       blocked(() => h.call('search', `/res/v1/web/search?q=${otherKey}`), /credential \(stored key\)/, [otherKey]));
+
+    it("another integration's key in an ordinary header that would otherwise be forwarded", () =>
+      blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'x-anything': otherKey } }), /credential \(stored key\)/, [otherKey]));
 
     it("another integration's key in the purpose header, which is then recorded redacted", async () => {
       await blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'tollgate-purpose': `use ${otherKey}` } }), /credential/, [otherKey]);
