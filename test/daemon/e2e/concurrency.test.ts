@@ -41,5 +41,8 @@ describe('the spend cap under concurrency', () => {
     expect(h.upstream.requests.length - before).toBe(13);
     const refusal = results.find((r) => r.status === 402)!;
     expect(refusal.json.error.message).toMatch(/global cap/);
+    const alerts = (await h.control('GET', '/v1/alerts')).json.alerts as { dedupeKey: string; tier: string }[];
+    expect(alerts.filter((a) => a.dedupeKey.startsWith('spend:*:')).map((a) => [a.dedupeKey, a.tier])).toEqual(
+      expect.arrayContaining([['spend:*:100:2026-11-01', 'critical'], ['spend:*:80:2026-11-01', 'warning']]));
   });
 });
