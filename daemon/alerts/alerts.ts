@@ -7,14 +7,8 @@ import type { EventBus } from '../events.ts';
 import type { AlertDraft, Tier } from './detectors.ts';
 import type { Notifier } from './notifier.ts';
 
-export interface Alert {
+export interface Alert extends AlertDraft {
   id: number;
-  tier: Tier;
-  kind: string;
-  dedupeKey: string;
-  integration: string | null;
-  title: string;
-  message: string;
   count: number;
   firstAt: number;
   lastAt: number;

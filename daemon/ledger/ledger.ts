@@ -17,17 +17,9 @@ export interface Reservation {
 }
 
 /** What the audit record will say if the daemon dies before the call is settled. */
-export interface PendingCall {
-  requestId: string;
-  integration: string;
-  purpose: string;
-  method: string;
-  host: string;
-  path: string;
+export type PendingCall = Pick<AuditEntry, 'requestId' | 'integration' | 'purpose' | 'method' | 'host' | 'path' | 'bytesOut' | 'at'> & {
   fingerprint: string;
-  bytesOut: number;
-  at: number;
-}
+};
 
 export interface Caps {
   integration: Micros;

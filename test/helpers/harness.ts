@@ -56,7 +56,11 @@ export async function socketRequest(
   opts: { headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<Reply> {
   const res = await request(`http://tollgate${path}`, { method: method as 'GET', dispatcher, headers: opts.headers, body: opts.body });
-  const body = Buffer.from(await res.body.arrayBuffer());
+  return toReply(res.statusCode, res.headers, Buffer.from(await res.body.arrayBuffer()));
+}
+
+/** A reply with its body also as text and, where it parses, as JSON. */
+export function toReply(status: number, headers: Reply['headers'], body: Buffer): Reply {
   const text = body.toString('utf8');
   let json: unknown;
   try {
@@ -64,7 +68,7 @@ export async function socketRequest(
   } catch {
     json = undefined;
   }
-  return { status: res.statusCode, headers: res.headers, body, text, json };
+  return { status, headers, body, text, json };
 }
 
 export interface HarnessOptions {

@@ -8,7 +8,7 @@ import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../daemon/errors.ts';
 import { ERRORS } from '../../../daemon/errors.ts';
-import { Harness, type Reply } from '../../helpers/harness.ts';
+import { Harness, type Reply, toReply } from '../../helpers/harness.ts';
 import { destroy, type Handler, hang, json, slowBody } from '../../helpers/upstream.ts';
 
 /** What each code's message must tell the assistant to do (beyond saying what went wrong). */
@@ -79,17 +79,7 @@ function rawAgent(h: Harness, method: string, target: string, headers: Record<st
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        const text = buf.toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buf, text, json: parsed });
-      });
+      res.on('end', () => resolve(toReply(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
     });
     req.on('error', reject);
     req.end(body);
@@ -112,14 +102,7 @@ function rawBytes(h: Harness, bytes: string): Promise<Reply> {
         const i = l.indexOf(':');
         headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
       }
-      const text = rest.join('\r\n\r\n');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: Buffer.from(text), text, json: parsed });
+      resolve(toReply(Number(statusLine.split(' ')[1]), headers, Buffer.from(rest.join('\r\n\r\n'))));
     });
     socket.write(bytes);
   });

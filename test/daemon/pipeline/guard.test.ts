@@ -1,19 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TollgateError } from '../../../daemon/errors.ts';
 import { CredentialScanner, stripQueryParam, upstreamHeaders } from '../../../daemon/pipeline/guard.ts';
+import { codeOf } from '../../helpers/thrown.ts';
 
 const fingerprint = (t: string): string => createHmac('sha256', 'k').update(t).digest('hex');
 
-function codeOf(f: () => unknown): string | null {
-  try {
-    f();
-    return null;
-  } catch (e) {
-    if (e instanceof TollgateError) return e.code;
-    throw e;
-  }
-}
 
 describe('upstreamHeaders', () => {
   it('keeps ordinary headers, lower-cased, and forces accept-encoding: identity', () => {

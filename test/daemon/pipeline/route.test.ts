@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TollgateError } from '../../../daemon/errors.ts';
 import type { RouteSpec } from '../../../daemon/integrations/schema.ts';
 import { checkRequestTarget, checkUpstreamPath, compileRoutes, matchRoute } from '../../../daemon/pipeline/route.ts';
+import { codeOf } from '../../helpers/thrown.ts';
 
-function codeOf(f: () => unknown): string | null {
-  try {
-    f();
-    return null;
-  } catch (e) {
-    if (e instanceof TollgateError) return e.code;
-    throw e;
-  }
-}
 
 describe('checkUpstreamPath', () => {
   it.each([
