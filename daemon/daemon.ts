@@ -1,5 +1,6 @@
 // The composition root: builds the daemon's core from what the world decides (clock, keychain,
 // notifier, network), so tests can hand in their own. No sockets here; see server/.
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Dispatcher } from 'undici';
@@ -23,7 +24,7 @@ import { usdToMicros } from './money.ts';
 import { Operator } from './operator.ts';
 import type { Paths } from './paths.ts';
 import { Calendar } from './period.ts';
-import { CredentialScanner } from './pipeline/guard.ts';
+import { CredentialScanner, rollingBase, type StoredKey } from './pipeline/guard.ts';
 import { Pipeline } from './pipeline/index.ts';
 import { type ProposalBody, Proposals } from './proposals.ts';
 import { applyDurability, loadSettings, type Settings } from './settings.ts';
@@ -93,7 +94,7 @@ export class Daemon {
     const detectors = new Detectors(detectorSettings(this.settings), knownRoutes);
     const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus);
     const keyFingerprint = fingerprinter(secrets.fingerprintKey, 'key');
-    this.scanner = new CredentialScanner(keyFingerprint);
+    this.scanner = new CredentialScanner(keyFingerprint, rollingBase(createHmac('sha256', secrets.fingerprintKey).update('rolling').digest()));
     this.refreshStoredKeys();
     this.ownDispatcher = opts.dispatcher ? null : createUpstreamDispatcher(this.settings.upstreamTimeouts);
     this.pipeline = new Pipeline({
@@ -113,7 +114,8 @@ export class Daemon {
     this.proposals = new Proposals(this.db);
     this.operator = new Operator({
       db: this.db, clock, registry: this.registry, ledger: this.ledger, audit: this.audit,
-      proposals: this.proposals, keychain: opts.keychain, keyFingerprint, templates: loadTemplates(opts.templatesDir),
+      proposals: this.proposals, keychain: opts.keychain, keyFingerprint,
+      keyRollingHash: (key) => this.scanner.rollingHash(key), templates: loadTemplates(opts.templatesDir),
       circuits: this.pipeline.circuits, bus: this.bus, calendar, archiveDir: paths.archiveDir,
       settings: () => this.settings,
       applySettings: (s) => {
@@ -148,8 +150,8 @@ export class Daemon {
 
   /** Every stored key's fingerprint, decommissioned ones too: a leaked old key must not leave either. */
   private refreshStoredKeys(): void {
-    const rows = this.db.prepare('SELECT key_fingerprint AS fingerprint, key_length AS length FROM integrations WHERE key_fingerprint IS NOT NULL').all() as { fingerprint: string; length: number }[];
-    this.scanner.setStoredKeys(rows);
+    this.scanner.setStoredKeys(this.db.prepare(`SELECT key_fingerprint AS fingerprint, key_length AS length, key_rolling AS rolling
+      FROM integrations WHERE key_fingerprint IS NOT NULL`).all() as StoredKey[]);
   }
 
   /** An assistant's proposal: stored, announced, never acted on by itself. */

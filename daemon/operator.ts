@@ -44,6 +44,7 @@ export interface OperatorDeps {
   proposals: Proposals;
   keychain: Keychain;
   keyFingerprint: Fingerprinter;
+  keyRollingHash: (key: string) => number;
   templates: ReadonlyMap<string, Template>;
   circuits: Circuits;
   bus: EventBus;
@@ -106,7 +107,7 @@ export class Operator {
       if (e instanceof KeychainUnavailableError) throw new ControlError('keychain_unavailable', `${e.message}. Unlock the keychain and try again.`);
       throw e;
     }
-    this.d.registry.setKeyFingerprint(name, fingerprint, key.length, this.now());
+    this.d.registry.setKeyFingerprint(name, { fingerprint, length: key.length, rolling: this.d.keyRollingHash(key) }, this.now());
     // A new key is the operator's answer to a rejected one.
     if (integration.status === 'suspended' && integration.statusReason?.startsWith('the provider rejected')) {
       this.d.registry.setStatus(name, 'active', null, this.now());

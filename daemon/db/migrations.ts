@@ -107,6 +107,10 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE known_routes (key TEXT PRIMARY KEY) WITHOUT ROWID;
   `,
+  // 2: a keyed rolling hash of each key, so the scanner finds a key glued inside other text.
+  `
+  ALTER TABLE integrations ADD COLUMN key_rolling INTEGER;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

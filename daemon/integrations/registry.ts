@@ -84,10 +84,10 @@ export class Registry {
     return this.reload(name);
   }
 
-  setKeyFingerprint(name: string, fingerprint: string, length: number, now: number): Integration {
+  setKeyFingerprint(name: string, key: { fingerprint: string; length: number; rolling: number }, now: number): Integration {
     const i = this.requireLive(name);
-    this.db.prepare('UPDATE integrations SET key_fingerprint = ?, key_length = ?, key_set_at = ?, updated_at = ? WHERE id = ?')
-      .run(fingerprint, length, now, now, i.id);
+    this.db.prepare('UPDATE integrations SET key_fingerprint = ?, key_length = ?, key_rolling = ?, key_set_at = ?, updated_at = ? WHERE id = ?')
+      .run(key.fingerprint, key.length, key.rolling, now, now, i.id);
     return this.reload(name);
   }
 

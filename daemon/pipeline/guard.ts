@@ -235,6 +235,28 @@ interface Depth {
 const TOP: Depth = { unescapes: 2, base64: true };
 const BASE64_DECODED: Depth = { unescapes: 0, base64: false };
 
+// A keyed rolling hash (Rabin–Karp) of each stored key finds it glued inside a longer token in one
+// pass; a hit is confirmed by fingerprint. 26 bits under a secret base: it tells nothing usable about a key.
+const P = 67_108_859; // a prime below 2^26, so every product below stays exact in a double
+
+export function rollingHash(base: number, text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * base + text.charCodeAt(i)) % P;
+  return h;
+}
+
+/** A rolling-hash base from secret bytes. */
+export function rollingBase(secret: Buffer): number {
+  return 256 + (secret.readUInt32BE(0) % (P - 256));
+}
+
+export interface StoredKey {
+  fingerprint: string;
+  length: number;
+  /** rollingHash of the key; null for keys stored before it was kept (found when they stand alone). */
+  rolling: number | null;
+}
+
 /**
  * Finds credentials in what the assistant sends. Stored keys are known only by fingerprint and
  * length: the scanner fingerprints just the tokens of a stored key's length, so big bodies stay cheap.
@@ -249,20 +271,39 @@ export class CredentialScanner {
   /** Distinct stored-key lengths, ascending. */
   private lengths: number[] = [];
 
-  constructor(fingerprint: (token: string) => string) {
+  private readonly base: number;
+  /** Rolling hashes of the stored keys by length, with base^(length-1) mod P. */
+  private rolling = new Map<number, { hashes: Set<number>; pow: number }>();
+
+  constructor(fingerprint: (token: string) => string, base = 257) {
     this.fingerprint = fingerprint;
+    this.base = base;
   }
 
-  setStoredKeys(entries: Iterable<{ fingerprint: string; length: number }>): void {
+  rollingHash(key: string): number {
+    return rollingHash(this.base, key);
+  }
+
+  setStoredKeys(entries: Iterable<StoredKey>): void {
     const fingerprints = new Set<string>();
     const lengths = new Set<number>();
-    for (const { fingerprint, length } of entries) {
+    const rolling = new Map<number, { hashes: Set<number>; pow: number }>();
+    for (const { fingerprint, length, rolling: hash } of entries) {
       if (length < MIN_STORED_KEY_LENGTH) continue;
       fingerprints.add(fingerprint);
       lengths.add(length);
+      if (hash === null) continue;
+      let r = rolling.get(length);
+      if (!r) {
+        let pow = 1;
+        for (let i = 1; i < length; i++) pow = (pow * this.base) % P;
+        rolling.set(length, (r = { hashes: new Set(), pow }));
+      }
+      r.hashes.add(hash);
     }
     this.fingerprints = fingerprints;
     this.lengths = [...lengths].sort((a, b) => a - b);
+    this.rolling = rolling;
   }
 
   scan(text: string): CredentialHit | null {
@@ -329,8 +370,12 @@ export class CredentialScanner {
     return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(s, start, end) : null;
   }
 
-  /** Tries every sub-token that starts and ends at the token's edges or at a separator. */
+  /**
+   * Every window of a stored key's length, by rolling hash (keys glued to other text too); keys
+   * without one: every sub-token that starts and ends at the token's edges or at a separator.
+   */
   private hasStoredKey(s: string, start: number, end: number, seen: number): boolean {
+    if (this.hasRollingMatch(s, start, end)) return true;
     if ((seen & SEPARATOR) === 0) {
       return this.lengths.includes(end - start) && this.fingerprints.has(this.fingerprint(s.slice(start, end)));
     }
@@ -342,6 +387,21 @@ export class CredentialScanner {
         if ((j === end || (classOf(s, j) & SEPARATOR) !== 0) && this.fingerprints.has(this.fingerprint(s.slice(i, j)))) {
           return true;
         }
+      }
+    }
+    return false;
+  }
+
+  private hasRollingMatch(s: string, start: number, end: number): boolean {
+    const b = this.base;
+    for (const [length, { hashes, pow }] of this.rolling) {
+      if (end - start < length) continue;
+      let h = 0;
+      for (let j = start; j < start + length; j++) h = (h * b + s.charCodeAt(j)) % P;
+      for (let i = start; ; i++) {
+        if (hashes.has(h) && this.fingerprints.has(this.fingerprint(s.slice(i, i + length)))) return true;
+        if (i + length >= end) break;
+        h = (((h - ((s.charCodeAt(i) * pow) % P) + P) * b) + s.charCodeAt(i + length)) % P;
       }
     }
     return false;

@@ -98,7 +98,7 @@ describe('stripQueryParam', () => {
 const PLAIN_KEY = ['BSA', 'k3f9Qm2xP7vL0wZ8rT4yN6cH1jD5sG0aE2bR9'].join(''); // 40
 const SYMBOL_KEY = ['Xq7P+zR2/mK9', 'vL4wN8bT3cY6hJ1dF5sG0a=='].join(''); // 36
 const KEY_SCANNER = new CredentialScanner(fingerprint);
-KEY_SCANNER.setStoredKeys([PLAIN_KEY, SYMBOL_KEY].map((k) => ({ fingerprint: fingerprint(k), length: k.length })));
+KEY_SCANNER.setStoredKeys([PLAIN_KEY, SYMBOL_KEY].map((k) => ({ fingerprint: fingerprint(k), length: k.length, rolling: KEY_SCANNER.rollingHash(k) })));
 
 const pctAll = (s: string): string => [...Buffer.from(s)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -145,12 +145,19 @@ describe('CredentialScanner: stored keys', () => {
   it('does not flag a near miss', () => {
     const changed = PLAIN_KEY.slice(0, -1) + (PLAIN_KEY.endsWith('9') ? '8' : '9');
     expect(KEY_SCANNER.scan(`key=${changed}`)).toBeNull();
-    expect(KEY_SCANNER.scan(`x${PLAIN_KEY}`)).toBeNull(); // glued to other token characters: not a token of its own
+    // Glued to other token characters: found by the key's rolling hash...
+    expect(KEY_SCANNER.scan(`x${PLAIN_KEY}`)).toEqual({ kind: 'stored_key' });
+    expect(KEY_SCANNER.scan(`check${PLAIN_KEY}now`)).toEqual({ kind: 'stored_key' });
+    // ...and only by it: a key stored without one is found standing alone only.
+    const legacy = new CredentialScanner(fingerprint);
+    legacy.setStoredKeys([{ fingerprint: fingerprint(PLAIN_KEY), length: PLAIN_KEY.length, rolling: null }]);
+    expect(legacy.scan(`x${PLAIN_KEY}`)).toBeNull();
+    expect(legacy.scan(`x ${PLAIN_KEY}`)).toEqual({ kind: 'stored_key' });
   });
 
   it('forgets keys that setStoredKeys no longer lists', () => {
     const scanner = new CredentialScanner(fingerprint);
-    scanner.setStoredKeys([{ fingerprint: fingerprint(PLAIN_KEY), length: PLAIN_KEY.length }]);
+    scanner.setStoredKeys([{ fingerprint: fingerprint(PLAIN_KEY), length: PLAIN_KEY.length, rolling: null }]);
     expect(scanner.scan(PLAIN_KEY)).toEqual({ kind: 'stored_key' });
     scanner.setStoredKeys([]);
     expect(scanner.scan(PLAIN_KEY)).toBeNull();
@@ -162,7 +169,7 @@ describe('CredentialScanner: stored keys', () => {
       seen.push(t);
       return fingerprint(t);
     });
-    scanner.setStoredKeys([{ fingerprint: fingerprint(PLAIN_KEY), length: PLAIN_KEY.length }]);
+    scanner.setStoredKeys([{ fingerprint: fingerprint(PLAIN_KEY), length: PLAIN_KEY.length, rolling: null }]);
     scanner.scan(`q=${'a'.repeat(40)}&n=${'b'.repeat(39)}&m=${'c'.repeat(41)} ${'d'.repeat(12)}`);
     expect(seen).toEqual(['a'.repeat(40)]);
   });
@@ -265,16 +272,16 @@ describe('CredentialScanner: big bodies', () => {
     expect(KEY_SCANNER.scanBytes(body)).toBeNull();
   });
 
-  it('fingerprints no token of a 1 MiB JSON body when no stored key length matches its tokens', () => {
-    // The body's UUIDs (36) and digests (64) are not fingerprinted for keys of 40 and 44
-    // characters: what keeps the scan cheap (its speed is measured by the benchmarks).
+  it('fingerprints nothing in a 1 MiB JSON body that holds no stored key', () => {
+    // Only a rolling-hash hit is fingerprinted: what keeps the scan cheap (its speed is measured
+    // by the benchmarks).
     let calls = 0;
     const counting = (t: string): string => {
       calls++;
       return fingerprint(t);
     };
     const scanner = new CredentialScanner(counting);
-    scanner.setStoredKeys([40, 44].map((length) => ({ fingerprint: fingerprint('k'.repeat(length)), length })));
+    scanner.setStoredKeys([40, 44].map((length) => ({ fingerprint: fingerprint('k'.repeat(length)), length, rolling: scanner.rollingHash('k'.repeat(length)) })));
     expect(scanner.scanBytes(body)).toBeNull();
     expect(calls).toBe(0);
   });

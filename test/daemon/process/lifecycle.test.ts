@@ -1,9 +1,8 @@
 // The daemon as a real process (SPEC "Running", rule 11): its pid file, one daemon per data
 // folder, stale pid and socket files replaced, owner-only folder and socket modes, a graceful
 // SIGTERM, and no start without a Secret Service.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';

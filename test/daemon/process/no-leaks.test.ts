@@ -112,23 +112,23 @@ describe('nothing the daemon writes or prints holds a key or a query value', () 
     expect(t.upstream.requests.some((r) => r.url.includes(`api_key=${QUERY_KEY}`))).toBe(true);
 
     // Refused: the integration's own key in the query, raw, URL-encoded, base64; in a body; in the
-    // purpose; as a path segment; another integration's key; a forged query-auth parameter.
-    const refusals: [string, string, { method?: string; headers?: Record<string, string>; body?: string }][] = [
-      ['search', `/res/v1/web/search?q=${SEARCH_KEY}`, {}],
-      ['search', `/res/v1/web/search?q=${encodeURIComponent(SEARCH_KEY)}&x=${CANARY}`, {}],
-      ['search', `/res/v1/web/search?q=${Buffer.from(SEARCH_KEY).toString('base64url')}`, {}],
-      ['search', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: JSON.stringify({ query: `look up ${SEARCH_KEY}` }) }],
-      ['search', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: Buffer.from(`token=${SEARCH_KEY}`).toString('base64') }],
-      ['search', `/res/v1/web/search?q=${CANARY}`, { headers: { 'tollgate-purpose': `check that ${SEARCH_KEY} works` } }],
-      ['search', `/res/v1/web/search/${encodeURIComponent(SEARCH_KEY)}?q=${CANARY}`, {}],
-      ['search', `/res/v1/web/search?q=${QUERY_KEY}`, {}],
-      ['qsearch', `/res/v1/web/search?q=${CANARY}&api_key=${QUERY_KEY}`, {}],
-      ['qsearch', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: `{"k":"${QUERY_KEY}"}` }],
+    // purpose; as a path segment; another integration's key (query, header); a forged query-auth parameter.
+    const refusals: [string, string, { method?: string; headers?: Record<string, string>; body?: string }, string][] = [
+      ['search', `/res/v1/web/search?q=${SEARCH_KEY}`, {}, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${encodeURIComponent(SEARCH_KEY)}&x=${CANARY}`, {}, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${Buffer.from(SEARCH_KEY).toString('base64url')}`, {}, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: JSON.stringify({ query: `look up ${SEARCH_KEY}` }) }, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: Buffer.from(`token=${SEARCH_KEY}`).toString('base64') }, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${CANARY}`, { headers: { 'tollgate-purpose': `check that ${SEARCH_KEY} works` } }, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search/${encodeURIComponent(SEARCH_KEY)}?q=${CANARY}`, {}, 'route_not_allowed'],
+      ['search', `/res/v1/web/search?q=${QUERY_KEY}`, {}, 'exfiltration_blocked'],
+      ['search', `/res/v1/web/search?q=${CANARY}`, { headers: { 'x-note': `key ${QUERY_KEY}` } }, 'exfiltration_blocked'],
+      ['qsearch', `/res/v1/web/search?q=${CANARY}&api_key=${QUERY_KEY}`, {}, 'exfiltration_blocked'],
+      ['qsearch', `/res/v1/web/search?q=${CANARY}`, { method: 'POST', body: `{"k":"${QUERY_KEY}"}` }, 'exfiltration_blocked'],
     ];
-    for (const [name, path, opts] of refusals) {
+    for (const [name, path, opts, code] of refusals) {
       const r = await t.call(name, path, opts);
-      expect(r.status, `${name} ${path}`).toBeGreaterThanOrEqual(400);
-      expect(r.status, `${name} ${path}`).toBeLessThan(500);
+      expect(r.headers['tollgate-error'], `${name} ${path}`).toBe(code);
       expect(r.text).not.toContain(SEARCH_KEY);
       expect(r.text).not.toContain(QUERY_KEY);
     }
@@ -171,8 +171,8 @@ describe('nothing the daemon writes or prints holds a key or a query value', () 
 
     // The audit log has every call, so the scan below looks at real records.
     const audit = await t.control('GET', '/v1/audit?limit=1000');
-    // 4 answered, 10 refused, 1 upstream failure, 2 rejected keys, 1 after the rotation.
-    expect(audit.json.records).toHaveLength(18);
+    // 4 answered, 11 refused, 1 upstream failure, 2 rejected keys, 1 after the rotation.
+    expect(audit.json.records).toHaveLength(19);
     expect(audit.json.records.some((rec: { outcome: string; code: string }) => rec.code === 'exfiltration_blocked')).toBe(true);
   });
 
