@@ -9,6 +9,7 @@ import { VERSION } from '../daemon.ts';
 import { ERRORS, TollgateError } from '../errors.ts';
 import { microsToUsd, usdToMicros } from '../money.ts';
 import { writeRefusal } from '../pipeline/index.ts';
+import type { CallRequest } from '../pipeline/types.ts';
 import { checkRequestTarget } from '../pipeline/route.ts';
 import { proposalSchema } from '../proposals.ts';
 import { BodyTooLarge, httpSink, readBody, sendJson, splitTarget } from './http.ts';
@@ -70,31 +71,35 @@ function rawRefusal(socket: Duplex, message: string): void {
 async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean): Promise<void> {
   const method = req.method ?? '';
   const url = req.url ?? '';
-  checkRequestTarget(url);
+  const receivedAt = daemon.clock.now();
+  // Refusals of what looks like a call are calls all the same: each gets its audit record.
+  const refuse = (call: Pick<CallRequest, 'name' | 'rawPath' | 'rawQuery'>, err: TollgateError): void =>
+    daemon.pipeline.refuse({ requestId, method, ...call, headers: req.headers, body: Buffer.alloc(0), receivedAt }, err, httpSink(res));
+  try {
+    checkRequestTarget(url);
+  } catch (e) {
+    // An absolute-form or authority-form target is an attempt to use Tollgate as a proxy.
+    if (e instanceof TollgateError) return refuse({ name: '', rawPath: '(not a path)', rawQuery: '' }, e);
+    throw e;
+  }
   const { path, query } = splitTarget(url);
 
   if (path.startsWith(CALL_PREFIX)) {
-    if (stopping) throw new TollgateError('upstream_unavailable', 'Tollgate is shutting down and takes no new calls. Try again once it is back.');
     const rest = path.slice(CALL_PREFIX.length);
     const slash = rest.indexOf('/');
-    const name = slash < 0 ? rest : rest.slice(0, slash);
-    const rawPath = slash < 0 ? '/' : rest.slice(slash);
-    const receivedAt = daemon.clock.now();
+    const call = { name: slash < 0 ? rest : rest.slice(0, slash), rawPath: slash < 0 ? '/' : rest.slice(slash), rawQuery: query };
+    if (stopping) return refuse(call, new TollgateError('upstream_unavailable', 'Tollgate is shutting down and takes no new calls. Try again once it is back.'));
     let body: Buffer;
     try {
       body = await readBody(req, daemon.settingsNow.maxRequestBytes);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         res.shouldKeepAlive = false;
-        // A refused call all the same: it gets its audit record.
-        daemon.pipeline.refuse({ requestId, method, name, rawPath, rawQuery: query, headers: req.headers, body: Buffer.alloc(0), receivedAt },
-          new TollgateError('body_too_large', `The request body is larger than ${daemon.settingsNow.maxRequestBytes} bytes, the most Tollgate forwards. Send a smaller body.`),
-          httpSink(res));
-        return;
+        return refuse(call, new TollgateError('body_too_large', `The request body is larger than ${daemon.settingsNow.maxRequestBytes} bytes, the most Tollgate forwards. Send a smaller body.`));
       }
       throw e;
     }
-    await daemon.pipeline.handle({ requestId, method, name, rawPath, rawQuery: query, headers: req.headers, body, receivedAt }, httpSink(res));
+    await daemon.pipeline.handle({ requestId, method, ...call, headers: req.headers, body, receivedAt }, httpSink(res));
     return;
   }
 

@@ -190,8 +190,11 @@ describe('refusals decided from the request alone', () => {
       const before = h.upstream.requests.length;
       for (const target of [`${h.upstream.url}/res/v1/web/search?q=x`, 'http://tollgate/v1/call/search/res/v1/web/search?q=x', '*', '//evil.example/v1/call/search/res/v1/web/search']) {
         const r = await rawAgent(h, 'GET', target, { 'tollgate-purpose': 'testing Tollgate' });
-        expectRefusal(r, 'bad_request');
+        const id = expectRefusal(r, 'bad_request');
         expect(r.json.error.message).toMatch(/must be a path such as \/v1\/call\/<name>\/<path>/);
+        // A proxy attempt is written down like any refused call, without the target it named.
+        const rec = await expectAudited(h, id, 'bad_request', { integration: '(invalid name)', path: '(not a path)' });
+        expect(JSON.stringify(rec)).not.toContain('evil.example');
       }
       // Authority-form is refused by the HTTP parser itself, with the same contract.
       // A client set up to use the socket as an HTTPS proxy sends CONNECT: it hears why not.
