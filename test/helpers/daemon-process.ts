@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import keytar from 'keytar';
 import { Agent } from 'undici';
 import { resolvePaths, type Paths } from '../../daemon/paths.ts';
-import { type Reply, socketRequest } from './harness.ts';
+import { type Reply, SocketClients, socketRequest } from './harness.ts';
 import { makeTestPki, type TestPki } from './pki.ts';
 import { type Handler, startUpstream, type Upstream } from './upstream.ts';
 
@@ -208,7 +208,7 @@ export interface TestbedOptions {
  * daemon, an HTTPS upstream, and clients of both sockets. The daemon can be started, stopped and
  * killed any number of times over the same home.
  */
-export class Testbed {
+export class Testbed extends SocketClients {
   readonly home: string;
   readonly paths: Paths;
   readonly service = `tollgate-test-${randomUUID()}`;
@@ -218,11 +218,10 @@ export class Testbed {
   daemon: DaemonProcess | null = null;
   /** Every daemon process started so far, in order (their output stays readable). */
   readonly processes: DaemonProcess[] = [];
-  private agentDispatcher: Agent | null = null;
-  private controlDispatcher: Agent | null = null;
   private readonly ownHome: boolean;
 
   private constructor(opts: TestbedOptions) {
+    super();
     this.ownHome = !opts.home;
     this.home = opts.home ?? mkdtempSync(join(opts.tmpRoot ?? tmpdir(), 'tollgate-proc-'));
     this.paths = resolvePaths({ TOLLGATE_HOME: this.home });
@@ -277,51 +276,7 @@ export class Testbed {
   }
 
   private async dropClients(): Promise<void> {
-    await Promise.all([this.agentDispatcher?.destroy(), this.controlDispatcher?.destroy()]);
-    this.agentDispatcher = null;
-    this.controlDispatcher = null;
-  }
-
-  agent(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
-    if (!this.agentDispatcher) throw new Error('no daemon of this testbed is running');
-    return socketRequest(this.agentDispatcher, method, path, opts);
-  }
-
-  /** An agent call with a purpose, as a well-behaved assistant makes it. */
-  call(name: string, upstreamPath: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
-    return this.agent(opts.method ?? 'GET', `/v1/call/${name}${upstreamPath}`, {
-      headers: { 'tollgate-purpose': 'testing Tollgate', ...opts.headers },
-      body: opts.body,
-    });
-  }
-
-  control(method: string, path: string, body?: unknown): Promise<Reply> {
-    if (!this.controlDispatcher) throw new Error('no daemon of this testbed is running');
-    return socketRequest(this.controlDispatcher, method, path, {
-      headers: { 'content-type': 'application/json', 'tollgate-client': 'test' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
-
-  /** Creates an integration against the test upstream over the control socket and sets its key; returns the key. */
-  async addIntegration(overrides: Record<string, unknown> = {}, key = `tg-test-key-${randomUUID()}`): Promise<string> {
-    const spec = {
-      name: 'search',
-      purpose: 'Web search for research tasks',
-      account: 'assistant-research@example.org',
-      baseUrl: this.upstream.url,
-      auth: { type: 'header', name: 'X-Subscription-Token' },
-      routes: [{ method: 'GET', path: '/res/v1/web/search' }],
-      pricing: { perRequestUsd: 0.005, maxPerRequestUsd: 0.005 },
-      monthlyCapUsd: 10,
-      rateLimit: { perMinute: 1000, concurrent: 1000 },
-      ...overrides,
-    };
-    const created = await this.control('POST', '/v1/integrations', spec);
-    if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
-    const set = await this.control('PUT', `/v1/integrations/${spec.name}/key`, { key });
-    if (set.status !== 200) throw new Error(`set key failed: ${set.text}`);
-    return key;
+    await this.closeClients();
   }
 
   /** Runs a CLI command (e.g. ['audit', 'verify']) against this testbed's daemon. */

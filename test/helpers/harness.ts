@@ -71,6 +71,61 @@ export function toReply(status: number, headers: Reply['headers'], body: Buffer)
   return { status, headers, body, text, json };
 }
 
+/** Clients of a daemon's two sockets, as a test (the assistant, the operator) uses them. */
+export abstract class SocketClients {
+  protected agentDispatcher: Agent | null = null;
+  protected controlDispatcher: Agent | null = null;
+  abstract upstream: Upstream;
+
+  protected async closeClients(): Promise<void> {
+    await Promise.all([this.agentDispatcher?.destroy(), this.controlDispatcher?.destroy()]);
+    this.agentDispatcher = null;
+    this.controlDispatcher = null;
+  }
+
+  agent(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+    if (!this.agentDispatcher) throw new Error('no daemon is running');
+    return socketRequest(this.agentDispatcher, method, path, opts);
+  }
+
+  /** An agent call with a purpose, as a well-behaved assistant makes it. */
+  call(name: string, upstreamPath: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+    return this.agent(opts.method ?? 'GET', `/v1/call/${name}${upstreamPath}`, {
+      headers: { 'tollgate-purpose': 'testing Tollgate', ...opts.headers },
+      body: opts.body,
+    });
+  }
+
+  control(method: string, path: string, body?: unknown): Promise<Reply> {
+    if (!this.controlDispatcher) throw new Error('no daemon is running');
+    return socketRequest(this.controlDispatcher, method, path, {
+      headers: { 'content-type': 'application/json', 'tollgate-client': 'test' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** Creates an integration against the test upstream over the control socket and sets its key; returns the key. */
+  async addIntegration(overrides: Record<string, unknown> = {}, key = `tg-test-key-${randomUUID()}`): Promise<string> {
+    const spec = {
+      name: 'search',
+      purpose: 'Web search for research tasks',
+      account: 'assistant-research@example.org',
+      baseUrl: this.upstream.url,
+      auth: { type: 'header', name: 'X-Subscription-Token' },
+      routes: [{ method: 'GET', path: '/res/v1/web/search' }],
+      pricing: { perRequestUsd: 0.005, maxPerRequestUsd: 0.005 },
+      monthlyCapUsd: 10,
+      rateLimit: { perMinute: 1000, concurrent: 1000 },
+      ...overrides,
+    };
+    const created = await this.control('POST', '/v1/integrations', spec);
+    if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
+    const set = await this.control('PUT', `/v1/integrations/${spec.name}/key`, { key });
+    if (set.status !== 200) throw new Error(`set key failed: ${set.text}`);
+    return key;
+  }
+}
+
 export interface HarnessOptions {
   clock?: TestClock;
   handler?: Handler;
@@ -78,7 +133,7 @@ export interface HarnessOptions {
   home?: string;
 }
 
-export class Harness {
+export class Harness extends SocketClients {
   readonly home: string;
   readonly paths: Paths;
   readonly service = `tollgate-test-${randomUUID()}`;
@@ -88,11 +143,10 @@ export class Harness {
   pki!: TestPki;
   upstream!: Upstream;
   running!: Running;
-  private agentDispatcher!: Agent;
-  private controlDispatcher!: Agent;
   private readonly opts: HarnessOptions;
 
   private constructor(opts: HarnessOptions) {
+    super();
     this.opts = opts;
     this.home = opts.home ?? mkdtempSync(join(tmpdir(), 'tollgate-test-'));
     this.paths = resolvePaths({ TOLLGATE_HOME: this.home });
@@ -126,55 +180,13 @@ export class Harness {
 
   async restartDaemon(): Promise<void> {
     await this.running.stop(1000);
-    await this.agentDispatcher.close();
-    await this.controlDispatcher.close();
+    await this.closeClients();
     await this.startDaemon();
-  }
-
-  agent(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
-    return socketRequest(this.agentDispatcher, method, path, opts);
-  }
-
-  /** An agent call with a purpose, as a well-behaved assistant makes it. */
-  call(name: string, upstreamPath: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
-    return this.agent(opts.method ?? 'GET', `/v1/call/${name}${upstreamPath}`, {
-      headers: { 'tollgate-purpose': 'testing Tollgate', ...opts.headers },
-      body: opts.body,
-    });
-  }
-
-  control(method: string, path: string, body?: unknown): Promise<Reply> {
-    return socketRequest(this.controlDispatcher, method, path, {
-      headers: { 'content-type': 'application/json', 'tollgate-client': 'test' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
-
-  /** Creates an integration against the test upstream and sets its key; returns the key. */
-  async addIntegration(overrides: Record<string, unknown> = {}, key = `tg-test-key-${randomUUID()}`): Promise<string> {
-    const spec = {
-      name: 'search',
-      purpose: 'Web search for research tasks',
-      account: 'assistant-research@example.org',
-      baseUrl: this.upstream.url,
-      auth: { type: 'header', name: 'X-Subscription-Token' },
-      routes: [{ method: 'GET', path: '/res/v1/web/search' }],
-      pricing: { perRequestUsd: 0.005, maxPerRequestUsd: 0.005 },
-      monthlyCapUsd: 10,
-      rateLimit: { perMinute: 1000, concurrent: 1000 },
-      ...overrides,
-    };
-    const created = await this.control('POST', '/v1/integrations', spec);
-    if (created.status !== 200) throw new Error(`create failed: ${created.text}`);
-    const set = await this.control('PUT', `/v1/integrations/${spec.name}/key`, { key });
-    if (set.status !== 200) throw new Error(`set key failed: ${set.text}`);
-    return key;
   }
 
   async close(): Promise<void> {
     await this.running.stop(1000).catch(() => undefined);
-    await this.agentDispatcher.close();
-    await this.controlDispatcher.close();
+    await this.closeClients();
     await this.upstream.close();
     for (const c of await keytar.findCredentials(this.service)) await keytar.deletePassword(this.service, c.account);
     if (!this.opts.home) rmSync(this.home, { recursive: true, force: true });
