@@ -108,6 +108,14 @@ function rawBytes(h: Harness, bytes: string): Promise<Reply> {
   });
 }
 
+/** A daemon with one integration, "search", that has made one good call (its new-route alert is behind it). */
+async function warmHarness(): Promise<Harness> {
+  const h = await Harness.start({ handler: json(200, { ok: true }) });
+  await h.addIntegration();
+  expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+  return h;
+}
+
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -628,9 +636,7 @@ describe('integration_suspended', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await Harness.start({ handler: json(200, { ok: true }) });
-    await h.addIntegration();
-    expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+    h = await warmHarness();
   });
   afterAll(() => h.close());
 
@@ -715,9 +721,7 @@ describe('keychain_unavailable', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await Harness.start({ handler: json(200, { ok: true }) });
-    await h.addIntegration();
-    expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+    h = await warmHarness();
   });
   afterAll(() => h.close());
 
@@ -758,9 +762,7 @@ describe('audit_unavailable', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await Harness.start({ handler: json(200, { ok: true }) });
-    await h.addIntegration();
-    expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+    h = await warmHarness();
   });
   afterAll(() => h.close());
 
