@@ -8,9 +8,10 @@ import { Alerts } from './alerts/alerts.ts';
 import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, Detectors } from './alerts/detectors.ts';
 import { Monitor } from './alerts/monitor.ts';
 import type { Notifier } from './alerts/notifier.ts';
-import { AuditLog } from './audit/log.ts';
+import { AuditAnchor } from './audit/anchor.ts';
+import { AuditLog, type VerifyResult } from './audit/log.ts';
 import type { Clock } from './clock.ts';
-import { type Db, openDatabase } from './db/open.ts';
+import { databaseId, type Db, openDatabase } from './db/open.ts';
 import { TollgateError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { writeRegister } from './integrations/register.ts';
@@ -54,6 +55,7 @@ export class Daemon {
   readonly registry: Registry;
   readonly proposals: Proposals;
   readonly audit: AuditLog;
+  private readonly anchor: AuditAnchor;
   readonly alerts: Alerts;
   readonly ledger: Ledger;
   readonly clock: Clock;
@@ -73,6 +75,7 @@ export class Daemon {
     const calendar = new Calendar({ timeZone: this.settings.timeZone, resetDay: this.settings.resetDay });
     this.bus = new EventBus();
     this.audit = new AuditLog(this.db, secrets.auditKey);
+    this.anchor = new AuditAnchor(opts.keychain, this.audit, databaseId(this.db));
     this.ledger = new Ledger(this.db, this.audit, calendar);
     this.registry = new Registry(this.db, () => writeRegister(paths.register, this.registry.list(), clock.now()));
     writeRegister(paths.register, this.registry.list(), clock.now());
@@ -141,7 +144,9 @@ export class Daemon {
    */
   static async open(opts: DaemonOptions): Promise<Daemon> {
     const secrets = await loadDaemonSecrets(opts.keychain);
-    return new Daemon(opts, secrets);
+    const daemon = new Daemon(opts, secrets);
+    await daemon.checkAnchor();
+    return daemon;
   }
 
   get settingsNow(): Settings {
@@ -181,7 +186,28 @@ export class Daemon {
     return client ? `${who} (${client.slice(0, 40).replace(/[^\w.-]/g, '')})` : who;
   }
 
+  /** Verifies the chain, and against the keychain's anchor that nothing was cut off its end. */
+  async verifyAudit(): Promise<VerifyResult> {
+    const { anchor } = await this.anchor.check();
+    return this.audit.verify(anchor);
+  }
+
+  /** At start-up: a log that no longer holds the anchored record lost records while we were away. */
+  private async checkAnchor(): Promise<void> {
+    const { ok, anchor } = await this.anchor.check();
+    if (ok || !anchor) return;
+    this.alerts.raise({
+      tier: 'critical',
+      kind: 'audit_tampered',
+      dedupeKey: `audit_tampered:${anchor.id}`,
+      integration: null,
+      title: 'Audit log shortened or edited',
+      message: `The audit log no longer holds record ${anchor.id} as it was written: records were removed or changed while Tollgate was stopped. Run "npx tollgate audit verify" and follow the runbook.`,
+    });
+  }
+
   async close(): Promise<void> {
+    await this.anchor.close();
     this.alerts.close();
     await this.ownDispatcher?.close();
     this.db.close();

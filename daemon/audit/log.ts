@@ -35,6 +35,11 @@ function fromRow(r: Row): AuditRecord {
   };
 }
 
+export interface Anchor {
+  id: number;
+  mac: string;
+}
+
 export type VerifyResult = { ok: true; records: number } | { ok: false; records: number; firstBad: number };
 
 export interface AuditQuery {
@@ -50,7 +55,7 @@ export interface AuditQuery {
 export class AuditLog {
   private readonly db: Db;
   private readonly key: Buffer;
-  private head: { id: number; mac: string };
+  private head: Anchor;
   private readonly insert;
   private readonly tx: (fn: () => unknown) => unknown;
 
@@ -111,17 +116,38 @@ export class AuditLog {
     for (const r of this.db.prepare('SELECT * FROM audit ORDER BY id').iterate()) yield fromRow(r as Row);
   }
 
-  /** Walks the whole chain; the first record whose MAC or position does not fit is reported. */
-  verify(): VerifyResult {
+  /** The newest record: what an anchor kept outside the database must still find. */
+  get latest(): Anchor {
+    return { ...this.head };
+  }
+
+  /** Whether the record an anchor names is still here, unchanged. */
+  holds(anchor: Anchor): boolean {
+    if (anchor.id === 0) return true;
+    const row = this.db.prepare('SELECT mac FROM audit WHERE id = ?').get(anchor.id) as { mac: string } | undefined;
+    return row?.mac === anchor.mac;
+  }
+
+  /**
+   * Walks the whole chain; the first record whose MAC or position does not fit is reported. With an
+   * anchor (the newest record once seen, kept in the keychain), records cut off the end show too.
+   */
+  verify(anchor: Anchor | null = null): VerifyResult {
     let prev = GENESIS;
     let expectedId = 1;
     let count = 0;
+    let anchorSeen = anchor === null || anchor.id === 0;
     for (const r of this.all()) {
       if (r.id !== expectedId || this.mac(prev, r.id, r) !== r.mac) return { ok: false, records: count, firstBad: expectedId };
+      if (anchor && r.id === anchor.id) {
+        if (r.mac !== anchor.mac) return { ok: false, records: count, firstBad: r.id };
+        anchorSeen = true;
+      }
       prev = r.mac;
       expectedId++;
       count++;
     }
-    return { ok: true, records: count };
+    // The chain ends before the anchored record: records were removed from the end.
+    return anchorSeen ? { ok: true, records: count } : { ok: false, records: count, firstBad: expectedId };
   }
 }

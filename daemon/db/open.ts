@@ -1,4 +1,5 @@
 // Opens the daemon's database. Only the daemon opens it: it is the one writer.
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
 
@@ -15,4 +16,10 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/** This database's own id, made on first use: it tells apart chains of different data folders. */
+export function databaseId(db: Db): string {
+  db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('database_id', ?)").run(randomUUID());
+  return (db.prepare("SELECT value FROM settings WHERE key = 'database_id'").get() as { value: string }).value;
 }

@@ -52,7 +52,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
       limit: Math.min(int(c.query.get('limit')) ?? 100, 1000),
     }),
   })],
-  ['GET', /^\/v1\/audit\/verify$/, (d) => d.audit.verify()],
+  ['GET', /^\/v1\/audit\/verify$/, (d) => d.verifyAudit()],
   ['GET', /^\/v1\/audit\/export$/, (d, c) => {
     c.res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const r of d.audit.all()) c.res.write(`${JSON.stringify(r)}\n`);

@@ -128,4 +128,16 @@ describe('a daemon killed with calls in flight', () => {
     expect(cli.stderr).toMatch(/^tollgate: audit chain broken at record 3\b[^\n]*\n$/);
     await t.stop();
   });
+
+  it('detects records cut off the end of the log (the chain left is intact), at start-up and in verify', async () => {
+    // Each stop writes the newest record to the keychain; now the last two records go.
+    const total = withDb((db) => (db.prepare('SELECT max(id) AS n FROM audit').get() as { n: number }).n);
+    withDb((db) => db.prepare('DELETE FROM audit WHERE id >= ?').run(total - 1));
+
+    await t.start();
+    expect((await t.control('GET', '/v1/audit/verify')).json).toEqual({ ok: false, records: total - 2, firstBad: total - 1 });
+    const alerts = await t.control('GET', '/v1/alerts?tier=critical&open=true');
+    expect(alerts.json.alerts).toContainEqual(expect.objectContaining({ kind: 'audit_tampered', title: 'Audit log shortened or edited' }));
+    await t.stop();
+  });
 });
