@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(`tollgate: Node ${process.versions.node} is too old; Tollgate needs Node 22.12 or later (run: bash resources/setup.sh)`);
+  console.error(`tollgate: Node ${process.versions.node} is too old; Tollgate needs Node 22.12 or later. In the project folder run it as "resources/with-node npx tollgate …" (bash resources/setup.sh installs one).`);
   process.exit(1);
 }
 if (!process.features.typescript) {
