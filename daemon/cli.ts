@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { nativeNotifier } from './alerts/notifier.ts';
 import { systemClock } from './clock.ts';
-import { ControlClient, DaemonNotRunning } from './control-client.ts';
+import { ControlClient, DaemonNotRunning } from './client/control-client.ts';
 import { VERSION } from './daemon.ts';
 import { keytarKeychain } from './keychain/keytar-keychain.ts';
 import { AUDIT_KEY_ACCOUNT, KEYCHAIN_SERVICE, KeychainUnavailableError } from './keychain/keychain.ts';
@@ -62,7 +62,7 @@ program.command('daemon').description('run the daemon in the foreground').action
 
 program.command('start').description('start the daemon (and the tray app, where there is one)').action(async () => {
   const paths = resolvePaths();
-  if (await new ControlClient(paths.controlSocket).isRunning()) {
+  if (await new ControlClient(paths.controlSocket, 'cli').isRunning()) {
     console.log('tollgate: the daemon is already running');
     return;
   }
@@ -82,13 +82,13 @@ program.command('start').description('start the daemon (and the tray app, where 
 
 const audit = program.command('audit').description('the audit log');
 audit.command('verify').description('check the audit chain; exit 1 at the first broken record').action(async () => {
-  const result = await control().get<{ ok: boolean; records: number; firstBad?: number }>('/v1/audit/verify');
+  const result = await control().verifyAudit();
   if (result.ok) console.log(`audit chain intact: ${result.records} records`);
   else fail(`audit chain broken at record ${result.firstBad} (${result.records} records before it verify)`);
 });
 
 function control(): ControlClient {
-  return new ControlClient(resolvePaths().controlSocket);
+  return new ControlClient(resolvePaths().controlSocket, 'cli');
 }
 
 program.parseAsync().catch((e: unknown) => {

@@ -1,6 +1,7 @@
 // Everything the operator can do, as plain methods. The control socket (tray, CLI) is the only
 // caller; no route of the agent socket reaches this module.
 import { z } from 'zod';
+import type { SpendReport } from './control-types.ts';
 import { type Archive, writeArchive } from './audit/archive.ts';
 import type { AuditLog } from './audit/log.ts';
 import type { Clock } from './clock.ts';
@@ -152,7 +153,7 @@ export class Operator {
     };
   }
 
-  spend(): unknown {
+  spend(): SpendReport {
     const at = this.now();
     const settings = this.d.settings();
     const period = this.d.calendar.periodAt(at);

@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ZodError } from 'zod';
 import { Daemon, VERSION } from '../daemon.ts';
 import { ControlError, TollgateError } from '../errors.ts';
+import type { IntegrationView } from '../control-types.ts';
 import type { DaemonEvent } from '../events.ts';
+import type { Integration } from '../integrations/integration.ts';
 import { createSchema } from '../operator.ts';
 import type { ProposalStatus } from '../proposals.ts';
 import { BodyTooLarge, readBody, sendJson, splitTarget } from './http.ts';
@@ -75,7 +77,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/v1\/events$/, (d, c) => events(d, c)],
 ];
 
-function view(i: ReturnType<Daemon['registry']['require']>) {
+function view(i: Integration): IntegrationView {
   return {
     name: i.name, status: i.status, statusReason: i.statusReason, spec: i.spec, keySet: i.keySetAt !== null,
     keySetAt: iso(i.keySetAt), approvedBy: i.approvedBy, approvedAt: iso(i.approvedAt), updatedAt: iso(i.updatedAt),

@@ -1,0 +1,144 @@
+// A typed client of the control socket: the CLI and the tray's main process use it. It carries
+// no native module and never touches the database or the keychain: the daemon does.
+import { Agent, request } from 'undici';
+import type {
+  Alert, AuditRecord, ControlErrorBody, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView,
+  Proposal, Settings, SpendReport, Template, Tier, VerifyResult,
+} from '../control-types.ts';
+
+export class DaemonNotRunning extends Error {
+  constructor(socketPath: string) {
+    super(`the Tollgate daemon is not running (no answer on ${socketPath}); start it with "npm start" or "npx tollgate daemon"`);
+    this.name = 'DaemonNotRunning';
+  }
+}
+
+/** The daemon refused a control request; `code` is its stable error code. */
+export class ControlRequestError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+  constructor(status: number, body: ControlErrorBody['error']) {
+    super(body.message);
+    this.name = 'ControlRequestError';
+    this.code = body.code;
+    this.status = status;
+    this.details = body.details;
+  }
+}
+
+export type AuditFilter = {
+  integration?: string;
+  outcome?: string;
+  before?: number;
+  since?: number;
+  until?: number;
+  limit?: number;
+};
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
+
+export class ControlClient {
+  readonly socketPath: string;
+  private readonly client: string;
+  private readonly dispatcher: Agent;
+
+  /** `client` names the caller in the audit of who approved what ("cli", "tray"). */
+  constructor(socketPath: string, client: string) {
+    this.socketPath = socketPath;
+    this.client = client;
+    this.dispatcher = new Agent({ connect: { socketPath } });
+  }
+
+  private async send(method: Method, path: string, body?: unknown) {
+    try {
+      return await request(`http://tollgate${path}`, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/json', 'tollgate-client': this.client },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new DaemonNotRunning(this.socketPath);
+      throw e;
+    }
+  }
+
+  async call<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    const json = (await res.body.json()) as T & Partial<ControlErrorBody>;
+    if (res.statusCode >= 400) throw new ControlRequestError(res.statusCode, json.error ?? { code: 'internal', message: `HTTP ${res.statusCode}` });
+    return json;
+  }
+
+  async isRunning(): Promise<boolean> {
+    try {
+      await this.call('GET', '/v1/health');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // Reading
+  health = () => this.call<{ ok: true; version: string }>('GET', '/v1/health');
+  templates = async () => (await this.call<{ templates: Template[] }>('GET', '/v1/templates')).templates;
+  integrations = async () => (await this.call<{ integrations: IntegrationView[] }>('GET', '/v1/integrations')).integrations;
+  integration = async (name: string) => (await this.call<{ integration: IntegrationView }>('GET', `/v1/integrations/${enc(name)}`)).integration;
+  spend = () => this.call<SpendReport>('GET', '/v1/spend');
+  settings = async () => (await this.call<{ settings: Settings }>('GET', '/v1/settings')).settings;
+  audit = async (f: AuditFilter = {}) => (await this.call<{ records: AuditRecord[] }>('GET', `/v1/audit${query(f)}`)).records;
+  verifyAudit = () => this.call<VerifyResult>('GET', '/v1/audit/verify');
+  alerts = async (f: { tier?: Tier; open?: boolean; limit?: number } = {}) => (await this.call<{ alerts: Alert[] }>('GET', `/v1/alerts${query(f)}`)).alerts;
+  proposals = async (status?: Proposal['status']) => (await this.call<{ proposals: Proposal[] }>('GET', `/v1/proposals${query({ status })}`)).proposals;
+
+  /** The audit log as JSONL, streamed. */
+  async exportAudit(): Promise<AsyncIterable<Buffer>> {
+    const res = await this.send('GET', '/v1/audit/export');
+    return res.body;
+  }
+
+  /** Server-sent events of alerts and state changes; `tray` marks a client that raises notifications itself. */
+  async events(opts: { tray: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Buffer>> {
+    try {
+      const res = await request('http://tollgate/v1/events', {
+        dispatcher: this.dispatcher,
+        headers: { 'tollgate-client': opts.tray ? 'tray' : this.client },
+        signal: opts.signal,
+      });
+      return res.body;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new DaemonNotRunning(this.socketPath);
+      throw e;
+    }
+  }
+
+  // Changing (each one an operator's deliberate action)
+  createIntegration = async (body: CreateIntegration) => (await this.call<{ integration: IntegrationView }>('POST', '/v1/integrations', body)).integration;
+  updateIntegration = async (name: string, change: IntegrationChange) => (await this.call<{ integration: IntegrationView }>('PATCH', `/v1/integrations/${enc(name)}`, change)).integration;
+  setKey = async (name: string, key: string) => (await this.call<{ integration: IntegrationView }>('PUT', `/v1/integrations/${enc(name)}/key`, { key })).integration;
+  suspend = async (name: string, reason?: string) => (await this.call<{ integration: IntegrationView }>('POST', `/v1/integrations/${enc(name)}/suspend`, { reason })).integration;
+  resume = async (name: string) => (await this.call<{ integration: IntegrationView }>('POST', `/v1/integrations/${enc(name)}/resume`)).integration;
+  decommission = (name: string) => this.call<DecommissionResult>('POST', `/v1/integrations/${enc(name)}/decommission`);
+  suspendAll = async (reason?: string) => (await this.call<{ suspended: string[] }>('POST', '/v1/suspend-all', { reason })).suspended;
+  updateSettings = async (change: Partial<Settings>) => (await this.call<{ settings: Settings }>('PATCH', '/v1/settings', change)).settings;
+  ackAlert = async (id: number) => (await this.call<{ alert: Alert }>('POST', `/v1/alerts/${id}/ack`)).alert;
+  approveProposal = (id: string, body: { monthlyCapUsd?: number } | { integration: CreateIntegration }) =>
+    this.call<{ proposal: Proposal; integration: IntegrationView }>('POST', `/v1/proposals/${enc(id)}/approve`, body);
+  rejectProposal = async (id: string, reason?: string) => (await this.call<{ proposal: Proposal }>('POST', `/v1/proposals/${enc(id)}/reject`, { reason })).proposal;
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,55 @@
+// The control API's answers, as types: the daemon's control server returns them, and its
+// clients (the CLI, the tray's main process, the window) read them. Types only: importing this
+// file brings no daemon code along.
+import type { Alert } from './alerts/alerts.ts';
+import type { AuditRecord } from './audit/record.ts';
+import type { Status } from './integrations/integration.ts';
+import type { IntegrationSpec, RouteSpec, Template } from './integrations/schema.ts';
+import type { Proposal } from './proposals.ts';
+import type { Settings } from './settings.ts';
+
+export type { Alert, AuditRecord, IntegrationSpec, Proposal, RouteSpec, Settings, Status, Template };
+export type { Tier } from './alerts/detectors.ts';
+
+export interface IntegrationView {
+  name: string;
+  status: Status;
+  statusReason: string | null;
+  spec: IntegrationSpec;
+  keySet: boolean;
+  keySetAt: string | null;
+  approvedBy: string;
+  approvedAt: string | null;
+  updatedAt: string | null;
+  decommissionedAt: string | null;
+}
+
+export interface SpendReport {
+  period: { id: string; startsAt: string; resetsAt: string };
+  globalCapUsd: number | null;
+  totalSpentUsd: number;
+  integrations: { name: string; status: Status; spentUsd: number; reservedUsd: number; capUsd: number; remainingUsd: number }[];
+  daily: { day: string; integration: string; spentUsd: number; calls: number }[];
+  periods: { period: string; integration: string; spentUsd: number; calls: number }[];
+}
+
+export type VerifyResult = { ok: true; records: number } | { ok: false; records: number; firstBad: number };
+
+export interface DecommissionResult {
+  integration: IntegrationView;
+  archive: { file: string; checksumFile: string; sha256: string; records: number };
+  keyRemoved: boolean;
+  reminder: string;
+}
+
+/** What creating an integration takes: a whole definition, or a template plus the operator's part. */
+export type CreateIntegration =
+  | (Omit<IntegrationSpec, 'rateLimit'> & { rateLimit?: IntegrationSpec['rateLimit'] })
+  | { template: string; name: string; purpose: string; account: string; monthlyCapUsd?: number; routes?: RouteSpec[]; rateLimit?: IntegrationSpec['rateLimit'] };
+
+export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit'>>;
+
+/** `{"error":{code,message,details}}` of a refused control request. */
+export interface ControlErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

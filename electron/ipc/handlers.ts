@@ -1,0 +1,80 @@
+// What each call of the window does, in the main process: reads go straight to the control
+// socket; every change is first described and confirmed by the operator (a native dialog), and
+// only then sent. Plain functions: the Electron wiring (ipc.ts) and the browser test bridge use them.
+import { ControlRequestError, DaemonNotRunning, type ControlClient } from '../../daemon/client/control-client.ts';
+import { type ChangeDescription, describeChange } from '../../daemon/client/changes.ts';
+import type { CallName, DaemonState, Done, Reply, TollgateCalls } from './api.ts';
+
+export interface HandlerDeps {
+  client: ControlClient;
+  /** Shows the change and resolves true only when the operator confirms it. */
+  confirm(change: ChangeDescription): Promise<boolean>;
+  daemon: { state(): Promise<DaemonState>; start(): Promise<DaemonState> };
+}
+
+export type Handlers = { [K in CallName]: (...args: Parameters<TollgateCalls[K]>) => Promise<ReturnType<TollgateCalls[K]>> };
+
+export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handlers {
+  /** Runs `act` only after the operator confirmed `change`. */
+  const confirmed = async <T>(description: ChangeDescription, act: () => Promise<T>): Promise<Done<T>> =>
+    (await confirm(description)) ? { done: true, value: await act() } : { done: false };
+
+  return {
+    daemonState: () => daemon.state(),
+    startDaemon: () => daemon.start(),
+    spend: () => client.spend(),
+    templates: () => client.templates(),
+    integrations: () => client.integrations(),
+    audit: (filter) => client.audit(filter),
+    verifyAudit: () => client.verifyAudit(),
+    alerts: (filter) => client.alerts(filter),
+    proposals: (status) => client.proposals(status),
+    settings: () => client.settings(),
+    ackAlert: (id) => client.ackAlert(id),
+    rejectProposal: (id, reason) => client.rejectProposal(id, reason),
+
+    createIntegration: (body, key) => {
+      const d = describeChange({ kind: 'create', integration: body });
+      const description = key ? { ...d, details: [...d.details, 'Its key goes into the OS keychain.'] } : d;
+      return confirmed(description, async () => {
+        const created = await client.createIntegration(body);
+        return key ? client.setKey(created.name, key) : created;
+      });
+    },
+    updateIntegration: async (name, change) =>
+      confirmed(describeChange({ kind: 'update', before: await client.integration(name), change }), () => client.updateIntegration(name, change)),
+    setKey: async (name, key) =>
+      confirmed(describeChange({ kind: 'set_key', integration: await client.integration(name) }), () => client.setKey(name, key)),
+    resume: async (name) =>
+      confirmed(describeChange({ kind: 'resume', integration: await client.integration(name) }), () => client.resume(name)),
+    approveProposal: async (id, body) => {
+      const proposal = (await client.proposals()).find((p) => p.id === id);
+      if (!proposal) throw new ControlRequestError(404, { code: 'not_found', message: `No proposal ${id}.` });
+      const change = 'integration' in body
+        ? describeChange({ kind: 'approve', proposal, integration: body.integration })
+        : describeChange({ kind: 'approve', proposal, ...(body.monthlyCapUsd === undefined ? {} : { monthlyCapUsd: body.monthlyCapUsd }) });
+      return confirmed(change, () => client.approveProposal(id, body));
+    },
+    suspend: async (name) =>
+      confirmed(describeChange({ kind: 'suspend', integration: await client.integration(name) }), () => client.suspend(name)),
+    decommission: async (name) =>
+      confirmed(describeChange({ kind: 'decommission', integration: await client.integration(name) }), () => client.decommission(name)),
+    suspendAll: async () => {
+      const names = (await client.integrations()).filter((i) => i.status === 'active').map((i) => i.name);
+      return confirmed(describeChange({ kind: 'suspend_all', names }), () => client.suspendAll());
+    },
+    updateSettings: async (change) =>
+      confirmed(describeChange({ kind: 'settings', before: await client.settings(), change }), () => client.updateSettings(change)),
+  };
+}
+
+/** Runs a handler for the window: a value, or the refusal as data (errors do not cross IPC well). */
+export async function toReply<T>(run: () => Promise<T>): Promise<Reply<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (e) {
+    if (e instanceof ControlRequestError) return { ok: false, error: { code: e.code, message: e.message } };
+    if (e instanceof DaemonNotRunning) return { ok: false, error: { code: 'daemon_not_running', message: e.message } };
+    return { ok: false, error: { code: 'internal', message: e instanceof Error ? e.message : String(e) } };
+  }
+}
