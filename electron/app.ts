@@ -1,0 +1,138 @@
+// The tray app, put together: the daemon link, the window and its IPC, the tray icon, and the
+// event stream feeding notifications, the tray and the window. main.ts starts it once Electron
+// is ready. Nothing here changes anything on its own: every change goes through a handler, which
+// asks the operator first.
+import { join } from 'node:path';
+import { app } from 'electron';
+import { ControlClient } from '../daemon/client/control-client.ts';
+import type { DaemonEvent } from '../daemon/events.ts';
+import type { Paths } from '../daemon/paths.ts';
+import { startDaemonDetached } from '../daemon/process/launch.ts';
+import { followEvents } from './event-stream.ts';
+import type { DaemonState, MainEvent } from './ipc/api.ts';
+import { dialogConfirm } from './ipc/confirm.ts';
+import { createHandlers, type HandlerDeps } from './ipc/handlers.ts';
+import { registerIpc } from './ipc/register.ts';
+import { AlertNotifier } from './notifications.ts';
+import { TrayIcon } from './tray.ts';
+import { type TrayAction, type TrayInput, trayModel } from './tray-state.ts';
+import { type Page, TollgateWindow } from './window.ts';
+
+export interface TrayAppOptions {
+  root: string;
+  paths: Paths;
+  /** The Node.js that runs the daemon when the tray has to start it. */
+  node: string;
+  page: Page;
+  preload: string;
+  iconsDir: string;
+  log?: (line: string) => void;
+}
+
+export interface TrayApp {
+  open(alertId?: number): void;
+  stop(): Promise<void>;
+}
+
+/** What the window hears of a daemon event. */
+export function toMainEvents(e: DaemonEvent): MainEvent[] {
+  switch (e.type) {
+    case 'alert': return [{ type: 'alert', alert: e.alert }];
+    case 'alert_acked': return [{ type: 'changed', what: 'alerts' }];
+    case 'integration': return [{ type: 'changed', what: 'integrations' }, { type: 'changed', what: 'spend' }];
+    case 'spend': return [{ type: 'changed', what: 'spend' }];
+    case 'proposal': return [{ type: 'changed', what: 'proposals' }];
+  }
+}
+
+/** The daemon as the window sees it: whether it answers, and starting it (detached) when it does not. */
+export function daemonLink(client: ControlClient, launch: () => Promise<unknown>): HandlerDeps['daemon'] {
+  const state = async (): Promise<DaemonState> => {
+    try {
+      const { version } = await client.health();
+      return { running: true, version, controlSocket: client.socketPath };
+    } catch {
+      return { running: false, version: null, controlSocket: client.socketPath };
+    }
+  };
+  return {
+    state,
+    async start() {
+      if (!(await client.isRunning())) await launch();
+      return state();
+    },
+  };
+}
+
+/** Reads what the tray shows; a daemon that does not answer is "not running". */
+async function trayInput(client: ControlClient): Promise<TrayInput> {
+  try {
+    const [spend, integrations, openAlerts] = await Promise.all([client.spend(), client.integrations(), client.alerts({ open: true })]);
+    return { running: true, spend, integrations, openAlerts };
+  } catch {
+    return { running: false };
+  }
+}
+
+/** Bursts of events (a call spends, alerts, settles) redraw the tray once. */
+const REFRESH_MS = 300;
+
+export function startTrayApp(o: TrayAppOptions): TrayApp {
+  const log = o.log ?? console.warn;
+  const client = new ControlClient(o.paths.controlSocket, 'tray');
+  const daemon = daemonLink(client, () => startDaemonDetached({ root: o.root, node: o.node, paths: o.paths, answers: () => client.isRunning() }));
+  const window = new TollgateWindow({ page: o.page, preload: o.preload, icon: join(o.iconsDir, 'ok@2x.png') });
+  const handlers = createHandlers({ client, confirm: dialogConfirm(() => window.current), daemon });
+  const unregister = registerIpc({ handlers, trusts: (frame) => window.trusts(frame), log });
+
+  const open = (alertId?: number): void => void window.show(alertId).catch((e: unknown) => log(`tollgate: the window did not open: ${String(e)}`));
+  const act = (action: TrayAction): void => {
+    switch (action) {
+      case 'open': return open();
+      // The operator's click in the tray menu; the handler still asks before it suspends anything.
+      case 'suspend_all': return void handlers.suspendAll().catch((e: unknown) => log(`tollgate: suspend all failed: ${String(e)}`));
+      case 'quit': return app.quit();
+    }
+  };
+  const tray = new TrayIcon(o.iconsDir, act, trayModel({ running: false }));
+
+  let refreshTimer: NodeJS.Timeout | null = null;
+  const refresh = (): void => {
+    refreshTimer ??= setTimeout(() => {
+      refreshTimer = null;
+      void trayInput(client).then((input) => tray.show(trayModel(input)));
+    }, REFRESH_MS);
+  };
+
+  const notifier = new AlertNotifier({ onClick: (id) => open(id ?? undefined) });
+  const stream = followEvents({
+    client,
+    onEvent(e) {
+      if (e.type === 'alert') notifier.alert(e.alert);
+      if (e.type === 'alert_acked') notifier.acked(e.id);
+      for (const m of toMainEvents(e)) window.send(m);
+      refresh();
+    },
+    onConnection() {
+      void daemon.state().then((state) => window.send({ type: 'daemon', state }));
+      refresh();
+    },
+  });
+
+  // Started from the desktop rather than by `npm start`: bring the daemon up too.
+  void daemon.start().catch((e: unknown) => log(`tollgate: ${e instanceof Error ? e.message : String(e)}`));
+  refresh();
+
+  let stopped: Promise<void> | null = null;
+  return {
+    open,
+    stop: () => (stopped ??= (async () => {
+      stream.stop();
+      notifier.close();
+      unregister();
+      if (refreshTimer) clearTimeout(refreshTimer);
+      tray.destroy();
+      await client.close();
+    })()),
+  };
+}
