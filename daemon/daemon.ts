@@ -41,8 +41,6 @@ export interface DaemonOptions {
   templatesDir?: string;
 }
 
-export const VERSION = '0.1.0';
-
 function detectorSettings(s: Settings): DetectorSettings {
   return { ...DEFAULT_DETECTOR_SETTINGS, activeHours: s.activeHours && { ...s.activeHours, timeZone: s.timeZone } };
 }

@@ -9,34 +9,6 @@ export function canOfferKeyringSession(): boolean {
   return has('dbus-run-session') && has('gnome-keyring-daemon');
 }
 
-/** Reads a line from the terminal without echoing it. */
-export function promptSecret(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stdout.write(question);
-    stdin.setRawMode(true);
-    stdin.resume();
-    let value = '';
-    const onData = (chunk: Buffer): void => {
-      for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return done(null);
-        if (ch === '\u0003') return done(new Error('cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    const done = (err: Error | null): void => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stdout.write('\n');
-      if (err) reject(err);
-      else resolve(value);
-    };
-    stdin.on('data', onData);
-  });
-}
-
 /** Runs `command` in a private session bus with gnome-keyring unlocked; resolves with its exit code. */
 export function runInKeyringSession(password: string, command: string[]): Promise<number> {
   // The password travels on fd 3, never in argv or the environment.

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { ZodError } from 'zod';
 import type { Daemon } from '../daemon.ts';
-import { VERSION } from '../daemon.ts';
+import { VERSION } from '../version.ts';
 import { ERRORS, TollgateError } from '../errors.ts';
 import { microsToUsd, usdToMicros } from '../money.ts';
 import { writeRefusal } from '../pipeline/index.ts';

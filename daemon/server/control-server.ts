@@ -2,7 +2,8 @@
 // socket's file mode (0600 in a 0700 folder) is what keeps everyone else out.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
-import { Daemon, VERSION } from '../daemon.ts';
+import { Daemon } from '../daemon.ts';
+import { VERSION } from '../version.ts';
 import { ControlError, TollgateError } from '../errors.ts';
 import type { IntegrationView } from '../control-types.ts';
 import type { DaemonEvent } from '../events.ts';

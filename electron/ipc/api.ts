@@ -32,7 +32,8 @@ export interface TollgateCalls {
   updateIntegration(name: string, change: IntegrationChange): Done<IntegrationView>;
   setKey(name: string, key: string): Done<IntegrationView>;
   resume(name: string): Done<IntegrationView>;
-  approveProposal(id: string, body: { monthlyCapUsd?: number } | { integration: CreateIntegration }): Done<{ proposal: Proposal; integration: IntegrationView }>;
+  /** A new integration's key may come along, confirmed in the same dialog. */
+  approveProposal(id: string, body: { monthlyCapUsd?: number } | { integration: CreateIntegration }, key?: string): Done<{ proposal: Proposal; integration: IntegrationView }>;
   suspend(name: string): Done<IntegrationView>;
   decommission(name: string): Done<DecommissionResult>;
   suspendAll(): Done<string[]>;

@@ -33,27 +33,28 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     ackAlert: (id) => client.ackAlert(id),
     rejectProposal: (id, reason) => client.rejectProposal(id, reason),
 
-    createIntegration: (body, key) => {
-      const d = describeChange({ kind: 'create', integration: body });
-      const description = key ? { ...d, details: [...d.details, 'Its key goes into the OS keychain.'] } : d;
-      return confirmed(description, async () => {
+    createIntegration: (body, key) =>
+      confirmed(withKey(describeChange({ kind: 'create', integration: body }), key), async () => {
         const created = await client.createIntegration(body);
         return key ? client.setKey(created.name, key) : created;
-      });
-    },
+      }),
     updateIntegration: async (name, change) =>
       confirmed(describeChange({ kind: 'update', before: await client.integration(name), change }), () => client.updateIntegration(name, change)),
     setKey: async (name, key) =>
       confirmed(describeChange({ kind: 'set_key', integration: await client.integration(name) }), () => client.setKey(name, key)),
     resume: async (name) =>
       confirmed(describeChange({ kind: 'resume', integration: await client.integration(name) }), () => client.resume(name)),
-    approveProposal: async (id, body) => {
+    approveProposal: async (id, body, key) => {
       const proposal = (await client.proposals()).find((p) => p.id === id);
       if (!proposal) throw new ControlRequestError(404, { code: 'not_found', message: `No proposal ${id}.` });
-      const change = 'integration' in body
-        ? describeChange({ kind: 'approve', proposal, integration: body.integration })
-        : describeChange({ kind: 'approve', proposal, ...(body.monthlyCapUsd === undefined ? {} : { monthlyCapUsd: body.monthlyCapUsd }) });
-      return confirmed(change, () => client.approveProposal(id, body));
+      if (!('integration' in body)) {
+        const cap = body.monthlyCapUsd === undefined ? {} : { monthlyCapUsd: body.monthlyCapUsd };
+        return confirmed(describeChange({ kind: 'approve', proposal, ...cap }), () => client.approveProposal(id, body));
+      }
+      return confirmed(withKey(describeChange({ kind: 'approve', proposal, integration: body.integration }), key), async () => {
+        const approved = await client.approveProposal(id, body);
+        return key ? { ...approved, integration: await client.setKey(approved.integration.name, key) } : approved;
+      });
     },
     suspend: async (name) =>
       confirmed(describeChange({ kind: 'suspend', integration: await client.integration(name) }), () => client.suspend(name)),
@@ -66,6 +67,11 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     updateSettings: async (change) =>
       confirmed(describeChange({ kind: 'settings', before: await client.settings(), change }), () => client.updateSettings(change)),
   };
+}
+
+/** The same change, saying that its key goes along. */
+function withKey(d: ChangeDescription, key: string | undefined): ChangeDescription {
+  return key ? { ...d, details: [...d.details, 'Its key goes into the OS keychain.'] } : d;
 }
 
 /** Runs a handler for the window: a value, or the refusal as data (errors do not cross IPC well). */

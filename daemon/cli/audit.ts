@@ -1,0 +1,72 @@
+// `tollgate audit`: the audit log (list, verify the HMAC chain, export as JSONL).
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { type Command, Option } from 'commander';
+import { control } from './client.ts';
+import { jsonOption, printJson, table, time, usd } from './format.ts';
+
+interface ListOptions {
+  integration?: string;
+  outcome?: string;
+  limit: number;
+  before?: number;
+  json?: boolean;
+}
+
+export function auditCommands(program: Command): void {
+  const audit = program.command('audit').description('the audit log: every call, refused or not, without query values, bodies or keys');
+
+  audit
+    .command('list', { isDefault: true })
+    .description('list audit records, newest first')
+    .option('--integration <name>', 'only this integration')
+    .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['ok', 'refused', 'error', 'unknown']))
+    .option('--limit <n>', 'at most this many (up to 1000)', positiveInt, 50)
+    .option('--before <id>', 'only records older than this id (the next page)', positiveInt)
+    .option(...jsonOption)
+    .action(async (opts: ListOptions) => {
+      const records = await control().audit({ integration: opts.integration, outcome: opts.outcome, limit: opts.limit, before: opts.before });
+      if (opts.json) return printJson(records);
+      if (!records.length) return console.log('No audit records match.');
+      console.log(table(
+        ['ID', 'TIME', 'INTEGRATION', 'CALL', 'OUTCOME', 'STATUS', 'COST USD', 'MS', 'PURPOSE'],
+        records.map((r) => [
+          String(r.id), time(r.at), r.integration, `${r.method} ${r.host}${r.path}`, r.code ? `${r.outcome} (${r.code})` : r.outcome,
+          r.status === null ? '-' : String(r.status), usd(r.cost / 1e6), String(r.latencyMs), r.purpose,
+        ]),
+        [0, 5, 6, 7],
+      ));
+      console.log('\nRedacted: paths are shown without their query; query values, bodies, responses and keys are never recorded.');
+      if (records.length === opts.limit) console.log(`Older records: tollgate audit list --before ${records.at(-1)!.id}`);
+    });
+
+  audit
+    .command('verify')
+    .description('check the audit chain; exit 1 at the first broken record')
+    .action(async () => {
+      const result = await control().verifyAudit();
+      if (!result.ok) throw new Error(`audit chain broken at record ${result.firstBad} (${result.records} records before it verify)`);
+      console.log(`audit chain intact: ${result.records} records`);
+    });
+
+  audit
+    .command('export')
+    .description('write every audit record as JSONL, to stdout or a file')
+    .option('--out <file>', 'write to this file (created readable by you only) instead of stdout')
+    .action(async (opts: { out?: string }) => {
+      let lines = 0;
+      const count = async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          for (const byte of chunk) if (byte === 0x0a) lines++;
+          yield chunk;
+        }
+      };
+      await pipeline(await control().exportAudit(), count, opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout);
+      if (opts.out) console.log(`wrote ${lines} audit records to ${opts.out}`);
+    });
+}
+
+function positiveInt(s: string): number {
+  if (!/^[1-9]\d*$/.test(s)) throw new Error(`"${s}" is not a whole number above 0`);
+  return Number(s);
+}

@@ -1,0 +1,62 @@
+// Changing an integration: `tollgate cap` and `tollgate routes`. Raising a cap or adding a route
+// widens authority and needs a person at a terminal; lowering or removing may run with --yes.
+import type { Command } from 'commander';
+import { describeChange } from '../client/changes.ts';
+import type { IntegrationChange, IntegrationView, RouteSpec } from '../control-types.ts';
+import { METHODS } from '../integrations/schema.ts';
+import { control } from './client.ts';
+import { usd } from './format.ts';
+import { confirmChange, yesOption } from './prompt.ts';
+
+export function editCommands(program: Command): void {
+  program
+    .command('cap')
+    .description("set an integration's monthly cap in USD (raising it needs a terminal)")
+    .argument('<name>', 'the integration')
+    .argument('<usd>', 'the new monthly cap, e.g. 20 or 7.50', parseUsd)
+    .option(...yesOption)
+    .action(async (name: string, monthlyCapUsd: number, opts: { yes?: boolean }) => {
+      const i = await change(await control().integration(name), { monthlyCapUsd }, opts.yes);
+      console.log(`cap of ${i.name}: ${usd(i.spec.monthlyCapUsd)} USD a month`);
+    });
+
+  program
+    .command('routes')
+    .description("list an integration's routes, or add and remove some (adding needs a terminal)")
+    .argument('<name>', 'the integration')
+    .option('--add <route>', "allow a route, e.g. 'GET /res/v1/news/search' (* is one path segment, a final /** any rest); repeatable", collect, [])
+    .option('--remove <route>', "stop allowing a route, as listed; repeatable", collect, [])
+    .option(...yesOption)
+    .action(async (name: string, opts: { add: string[]; remove: string[]; yes?: boolean }) => {
+      let i = await control().integration(name);
+      if (opts.add.length || opts.remove.length) {
+        const routes = new Map(i.spec.routes.map((r) => [show(r), r]));
+        for (const r of opts.remove.map(parseRoute)) if (!routes.delete(show(r))) throw new Error(`${name} has no route ${show(r)}`);
+        for (const r of opts.add.map(parseRoute)) routes.set(show(r), r);
+        i = await change(i, { routes: [...routes.values()] }, opts.yes);
+      }
+      console.log(i.spec.routes.map(show).join('\n'));
+    });
+}
+
+/** Describes the change to the operator, asks, then makes it. */
+async function change(before: IntegrationView, patch: IntegrationChange, yes: boolean | undefined): Promise<IntegrationView> {
+  await confirmChange(describeChange({ kind: 'update', before, change: patch }), yes);
+  return control().updateIntegration(before.name, patch);
+}
+
+/** A positive amount of US dollars from the command line. */
+export function parseUsd(s: string): number {
+  if (!/^\d+(\.\d+)?$/.test(s.trim()) || !(Number(s) > 0)) throw new Error(`"${s}" is not an amount in USD above 0 (e.g. 20 or 7.50)`);
+  return Number(s);
+}
+
+function parseRoute(s: string): RouteSpec {
+  const [, word = '', path = ''] = /^\s*([A-Za-z]+)\s+(\/\S*)\s*$/.exec(s) ?? [];
+  const method = word.toUpperCase() as RouteSpec['method'];
+  if (!METHODS.includes(method)) throw new Error(`"${s}" is not a route: write a method and a path, e.g. 'GET /v1/search' (methods: ${METHODS.join(', ')})`);
+  return { method, path };
+}
+
+const show = (r: RouteSpec): string => `${r.method} ${r.path}`;
+const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -1,0 +1,93 @@
+import type { Alert, SpendReport } from '../../daemon/control-types.ts';
+import { api } from '../api.ts';
+import { useApp } from '../app-context.ts';
+import { Badge, StatusBadge } from '../components/Badge.tsx';
+import { DailyChart } from '../components/DailyChart.tsx';
+import { Loadable } from '../components/Loadable.tsx';
+import { SpendBar } from '../components/SpendBar.tsx';
+import { date } from '../format.ts';
+import { useLoad } from '../hooks.ts';
+
+export function Overview() {
+  const loaded = useLoad(() => Promise.all([api.spend(), api.alerts({ open: true })]), []);
+  return (
+    <section className="page" aria-labelledby="overview-title">
+      <h1 id="overview-title">Overview</h1>
+      <Loadable loaded={loaded} what="this period's spend">
+        {([spend, alerts]) => (
+          <>
+            <SpendSection report={spend} />
+            <section aria-labelledby="daily-title">
+              <h2 id="daily-title">Daily spend</h2>
+              <DailyChart report={spend} />
+            </section>
+            <OpenAlerts alerts={alerts} />
+          </>
+        )}
+      </Loadable>
+    </section>
+  );
+}
+
+function SpendSection({ report }: { report: SpendReport }) {
+  const { navigate } = useApp();
+  const live = report.integrations.filter((i) => i.status !== 'decommissioned');
+  const capsTotal = live.reduce((s, i) => s + i.capUsd, 0);
+  return (
+    <section aria-labelledby="spend-title">
+      <h2 id="spend-title">Spend this period</h2>
+      <p className="muted">
+        Since {date(report.period.startsAt)}; caps reset on <strong>{date(report.period.resetsAt)}</strong>.
+      </p>
+      {live.length === 0 ? (
+        <div className="empty">
+          <p>No integrations yet — add one from a template.</p>
+          <button type="button" onClick={() => navigate('integrations')}>Go to Integrations</button>
+        </div>
+      ) : (
+        <>
+          <SpendBar
+            name="Overall"
+            spent={report.totalSpentUsd}
+            cap={report.globalCapUsd ?? capsTotal}
+            note={report.globalCapUsd === null ? 'Against the sum of the caps: no global cap is set.' : 'Against the global cap over all integrations.'}
+          />
+          <ul className="spend-list" aria-label="Spend by integration">
+            {live.map((i) => (
+              <li key={i.name}>
+                <SpendBar name={i.name} tag={i.status !== 'active' && <StatusBadge status={i.status} />} spent={i.spentUsd} cap={i.capUsd} reserved={i.reservedUsd} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function OpenAlerts({ alerts }: { alerts: Alert[] }) {
+  const { navigate } = useApp();
+  const count = (tier: Alert['tier']) => alerts.filter((a) => a.tier === tier).length;
+  const urgent = alerts.filter((a) => a.tier !== 'info').slice(0, 5);
+  return (
+    <section aria-labelledby="open-alerts-title">
+      <h2 id="open-alerts-title">Open alerts</h2>
+      {alerts.length === 0 ? (
+        <p className="muted">No open alerts.</p>
+      ) : (
+        <>
+          <p className="tier-counts">
+            <Badge tone="critical">{`${count('critical')} critical`}</Badge> <Badge tone="warning">{`${count('warning')} warning`}</Badge>{' '}
+            <Badge tone="info">{`${count('info')} info`}</Badge>
+          </p>
+          {urgent.length > 0 && (
+            <ul className="alert-summary">
+              {urgent.map((a) => <li key={a.id} className={`tone-${a.tier}`}>{a.title}</li>)}
+            </ul>
+          )}
+          <button type="button" onClick={() => navigate('alerts')}>View alerts</button>
+        </>
+      )}
+    </section>
+  );
+}

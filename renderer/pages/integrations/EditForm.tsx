@@ -1,0 +1,45 @@
+import { useState, type FormEvent } from 'react';
+import type { IntegrationChange, IntegrationView, RouteSpec } from '../../../daemon/control-types.ts';
+import { FormButtons, TextArea, UsdField } from '../../components/fields.tsx';
+import { RoutesEditor } from '../../components/RoutesEditor.tsx';
+import { RateLimitFields } from './RateLimitFields.tsx';
+
+const sameRoutes = (a: RouteSpec[], b: RouteSpec[]) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Cap, routes, rate limit and purpose; sends only what differs, so the confirmation names just that. */
+export function EditForm({ integration, busy, onSubmit, onCancel }: {
+  integration: IntegrationView;
+  busy: boolean;
+  onSubmit(change: IntegrationChange): void;
+  onCancel(): void;
+}) {
+  const spec = integration.spec;
+  const [purpose, setPurpose] = useState(spec.purpose);
+  const [cap, setCap] = useState(String(spec.monthlyCapUsd));
+  const [rateLimit, setRateLimit] = useState({ perMinute: String(spec.rateLimit.perMinute), concurrent: String(spec.rateLimit.concurrent) });
+  const [routes, setRoutes] = useState(spec.routes);
+
+  const change: IntegrationChange = {
+    ...(purpose.trim() !== spec.purpose ? { purpose: purpose.trim() } : {}),
+    ...(Number(cap) !== spec.monthlyCapUsd ? { monthlyCapUsd: Number(cap) } : {}),
+    ...(Number(rateLimit.perMinute) !== spec.rateLimit.perMinute || Number(rateLimit.concurrent) !== spec.rateLimit.concurrent
+      ? { rateLimit: { perMinute: Number(rateLimit.perMinute), concurrent: Number(rateLimit.concurrent) } }
+      : {}),
+    ...(sameRoutes(routes, spec.routes) ? {} : { routes }),
+  };
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    onSubmit(change);
+  }
+
+  return (
+    <form onSubmit={submit} aria-label={`Edit ${integration.name}`}>
+      <TextArea label="Purpose" value={purpose} onChange={setPurpose} required />
+      <UsdField label="Monthly cap (USD)" value={cap} onChange={setCap} required />
+      <RateLimitFields value={rateLimit} onChange={setRateLimit} />
+      <RoutesEditor routes={routes} onChange={setRoutes} />
+      <FormButtons busy={busy} onCancel={onCancel} saveDisabled={Object.keys(change).length === 0} />
+    </form>
+  );
+}
