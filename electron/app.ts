@@ -5,13 +5,12 @@
 import { join } from 'node:path';
 import { app } from 'electron';
 import { ControlClient } from '../daemon/client/control-client.ts';
-import type { DaemonEvent } from '../daemon/events.ts';
 import type { Paths } from '../daemon/paths.ts';
 import { startDaemonDetached } from '../daemon/process/launch.ts';
+import { daemonLink, toMainEvents } from './daemon-link.ts';
 import { followEvents } from './event-stream.ts';
-import type { DaemonState, MainEvent } from './ipc/api.ts';
 import { dialogConfirm } from './ipc/confirm.ts';
-import { createHandlers, type HandlerDeps } from './ipc/handlers.ts';
+import { createHandlers } from './ipc/handlers.ts';
 import { registerIpc } from './ipc/register.ts';
 import { AlertNotifier } from './notifications.ts';
 import { TrayIcon } from './tray.ts';
@@ -32,36 +31,6 @@ export interface TrayAppOptions {
 export interface TrayApp {
   open(alertId?: number): void;
   stop(): Promise<void>;
-}
-
-/** What the window hears of a daemon event. */
-export function toMainEvents(e: DaemonEvent): MainEvent[] {
-  switch (e.type) {
-    case 'alert': return [{ type: 'alert', alert: e.alert }];
-    case 'alert_acked': return [{ type: 'changed', what: 'alerts' }];
-    case 'integration': return [{ type: 'changed', what: 'integrations' }, { type: 'changed', what: 'spend' }];
-    case 'spend': return [{ type: 'changed', what: 'spend' }];
-    case 'proposal': return [{ type: 'changed', what: 'proposals' }];
-  }
-}
-
-/** The daemon as the window sees it: whether it answers, and starting it (detached) when it does not. */
-export function daemonLink(client: ControlClient, launch: () => Promise<unknown>): HandlerDeps['daemon'] {
-  const state = async (): Promise<DaemonState> => {
-    try {
-      const { version } = await client.health();
-      return { running: true, version, controlSocket: client.socketPath };
-    } catch {
-      return { running: false, version: null, controlSocket: client.socketPath };
-    }
-  };
-  return {
-    state,
-    async start() {
-      if (!(await client.isRunning())) await launch();
-      return state();
-    },
-  };
 }
 
 /** Reads what the tray shows; a daemon that does not answer is "not running". */

@@ -2,20 +2,23 @@
 // and the failures that need a human (a rejected key, a keychain that fails, a dead audit log).
 import type { Integration } from '../integrations/integration.ts';
 import type { Registry } from '../integrations/registry.ts';
-import type { EventBus } from '../events.ts';
-import type { Micros } from '../money.ts';
+import type { DaemonEvent, EventBus } from '../events.ts';
+import { microsToUsd, type Micros } from '../money.ts';
 import type { Period } from '../period.ts';
 import type { Alerts } from './alerts.ts';
 import type { CallObservation, Detectors } from './detectors.ts';
 import { capReached, crossedThreshold } from './thresholds.ts';
 
 const hour = (at: number): string => new Date(at).toISOString().slice(0, 13);
+const SPEND_EVENT_MS = 1_000;
 
 export class Monitor {
   private readonly alerts: Alerts;
   private readonly detectors: Detectors;
   private readonly registry: Registry;
   private readonly bus: EventBus;
+  private readonly pendingSpend = new Map<string, Extract<DaemonEvent, { type: 'spend' }>>();
+  private spendTimer: NodeJS.Timeout | null = null;
 
   constructor(alerts: Alerts, detectors: Detectors, registry: Registry, bus: EventBus) {
     this.alerts = alerts;
@@ -32,6 +35,18 @@ export class Monitor {
   spend(subject: string | null, before: Micros, after: Micros, cap: Micros, period: Period): void {
     const draft = crossedThreshold(subject, before, after, cap, period.id, period.resetsAt);
     if (draft) this.alerts.raise(draft);
+    if (subject !== null) this.announceSpend(subject, after, cap);
+  }
+
+  /** Tells control clients (the tray) that spend moved: at most once a second per integration, with the latest figure. */
+  private announceSpend(integration: string, spent: Micros, cap: Micros): void {
+    this.pendingSpend.set(integration, { type: 'spend', integration, spentUsd: microsToUsd(spent), capUsd: microsToUsd(cap) });
+    this.spendTimer ??= setTimeout(() => {
+      this.spendTimer = null;
+      const pending = [...this.pendingSpend.values()];
+      this.pendingSpend.clear();
+      for (const e of pending) this.bus.emit(e);
+    }, SPEND_EVENT_MS).unref();
   }
 
   capReached(subject: string | null, spent: Micros, cap: Micros, period: Period): void {

@@ -33,7 +33,6 @@ interface Totals {
 }
 
 export class Ledger {
-  private readonly db: Db;
   private readonly audit: AuditLog;
   private readonly calendar: Calendar;
   // Mirror of the spend table for the current period: the daemon is its only writer.
@@ -43,7 +42,6 @@ export class Ledger {
   private readonly stmt;
 
   constructor(db: Db, audit: AuditLog, calendar: Calendar) {
-    this.db = db;
     this.audit = audit;
     this.calendar = calendar;
     this.stmt = {

@@ -9,6 +9,8 @@ import { extname, join, normalize } from 'node:path';
 import { ControlClient } from '../../daemon/client/control-client.ts';
 import type { ChangeDescription } from '../../daemon/client/changes.ts';
 import { CALL_NAMES, type CallName, type MainEvent } from '../../electron/ipc/api.ts';
+import { daemonLink, toMainEvents } from '../../electron/daemon-link.ts';
+import { followEvents } from '../../electron/event-stream.ts';
 import { createHandlers, toReply } from '../../electron/ipc/handlers.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -47,6 +49,7 @@ export async function startBridge(opts: { rendererDir: string; controlSocket: st
       for (const res of listeners) res.write(`data: ${JSON.stringify(e)}\n\n`);
     },
     close: async () => {
+      follower.stop();
       for (const res of listeners) res.end();
       await new Promise((r) => server.close(r));
       await client.close();
@@ -58,10 +61,14 @@ export async function startBridge(opts: { rendererDir: string; controlSocket: st
       bridge.confirmations.push(change);
       return bridge.answer;
     },
-    daemon: {
-      state: async () => ({ running: await client.isRunning(), version: null, controlSocket: opts.controlSocket }),
-      start: async () => ({ running: await client.isRunning(), version: null, controlSocket: opts.controlSocket }),
-    },
+    // The test runs the daemon; "start" has nothing to launch.
+    daemon: daemonLink(client, async () => undefined),
+  });
+  // As main does: the daemon's events, as the window hears them.
+  const follower = followEvents({
+    client,
+    onEvent: (e) => toMainEvents(e).forEach((m) => bridge.push(m)),
+    onConnection: () => undefined,
   });
 
   const server: Server = createServer(async (req, res) => {

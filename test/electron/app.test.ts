@@ -2,7 +2,8 @@
 // in notifications and in the window as the daemon's state changes. Electron is faked.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTrayApp, type TrayApp, toMainEvents } from '../../electron/app.ts';
+import { startTrayApp, type TrayApp } from '../../electron/app.ts';
+import { toMainEvents } from '../../electron/daemon-link.ts';
 import { EVENT_CHANNEL } from '../../electron/ipc/api.ts';
 import { waitFor } from '../helpers/daemon-process.ts';
 import { Harness } from '../helpers/harness.ts';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import keytar from 'keytar';
 import { Agent } from 'undici';
 import { resolvePaths, type Paths } from '../../daemon/paths.ts';
-import { type Reply, SocketClients, socketRequest } from './harness.ts';
+import { SocketClients, socketRequest } from './harness.ts';
 import { makeTestPki, type TestPki } from './pki.ts';
 import { type Handler, startUpstream, type Upstream } from './upstream.ts';
 

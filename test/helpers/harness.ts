@@ -131,6 +131,7 @@ export interface HarnessOptions {
   handler?: Handler;
   timeouts?: UpstreamTimeouts;
   home?: string;
+  templatesDir?: string;
 }
 
 export class Harness extends SocketClients {
@@ -173,6 +174,7 @@ export class Harness extends SocketClients {
       keychain: this.keychain,
       notifier: { notify: (n) => void this.notifications.push(n) },
       dispatcher: createUpstreamDispatcher(this.opts.timeouts ?? DEFAULT_TIMEOUTS, [this.pki.caPem]),
+      ...(this.opts.templatesDir ? { templatesDir: this.opts.templatesDir } : {}),
     });
     this.agentDispatcher = new Agent({ connect: { socketPath: this.paths.agentSocket } });
     this.controlDispatcher = new Agent({ connect: { socketPath: this.paths.controlSocket } });
