@@ -27,6 +27,17 @@ export default defineConfig({
         },
       },
       {
+        // Hostile inputs an assistant under prompt injection could send, against a real daemon.
+        test: {
+          name: 'redteam',
+          include: ['test/redteam/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The window in real Chromium, bridged to a real daemon (npm run test:e2e: after a build).
         test: {
           name: 'e2e',

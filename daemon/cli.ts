@@ -23,6 +23,17 @@ program.command('daemon').description('run the daemon in the foreground').action
 program.command('start').description('start the daemon in the background (unless one is running), then the tray app where Electron and a display exist')
   .action(async () => (await import('./cli/run.ts')).start());
 
+program.command('mcp').description('serve the agent API to an MCP client over stdio (talks only to the agent socket)')
+  .action(async () => (await import('./mcp/server.ts')).runMcp());
+
+const repeat = (value: string, previous: string[]): string[] => [...previous, value];
+program.command('sandbox').description("run a command (the assistant) whose only way out is the agent socket: no network, Tollgate's data and the keychain out of reach, the file system read-only but for --work folders")
+  .usage('[--work <dir>]... [--ro <dir>]... -- <command> [args...]')
+  .option('--work <dir>', 'a folder the command may write to (repeatable)', repeat, [])
+  .option('--ro <dir>', 'a folder the command may read even where the sandbox hides it by default, e.g. under /tmp or ~/.ssh (repeatable)', repeat, [])
+  .argument('<command>').argument('[args...]')
+  .action(async (command: string, args: string[], opts: { work: string[]; ro: string[] }) => (await import('./sandbox/run.ts')).runSandbox(command, args, opts));
+
 statusCommand(program);
 integrationCommands(program);
 addCommands(program);
