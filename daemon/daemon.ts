@@ -159,8 +159,8 @@ export class Daemon {
 
   /** An assistant's proposal: stored, announced, never acted on by itself. */
   propose(body: ProposalBody): { id: string; status: string } {
-    const text = [body.justification, 'purpose' in body ? body.purpose : ''].join('\n');
-    if (this.scanner.scan(text)) {
+    // Every field is stored and some are shown to the operator: none may carry a credential.
+    if (this.scanner.scan(Object.values(body).flatMap((v) => (typeof v === 'object' ? [JSON.stringify(v)] : [String(v)])).join('\n'))) {
       throw new TollgateError('exfiltration_blocked', 'The proposal carries what looks like a credential. Remove it; never put keys in proposals.');
     }
     const p = this.proposals.submit(body, this.clock.now());

@@ -227,6 +227,8 @@ export class Detectors {
   }
 
   #observeLoop(obs: CallObservation): AlertDraft | null {
+    // Calls refused before they were fingerprinted are not "the same request".
+    if (obs.fingerprint === '') return null;
     const { loopRepeats, loopWindowMs } = this.#settings;
     this.#sweepLoops(obs.at, loopWindowMs);
     const key = `${obs.integration}\u0000${obs.fingerprint}`;
@@ -266,13 +268,16 @@ export class Detectors {
     const code = obs.code ?? 'unknown';
     if (QUIET_REFUSALS.has(code)) return null;
     const violation = VIOLATION_CODES.has(code) ? ' This is a policy violation.' : '';
+    // A name that is not approved is the assistant's own text: made-up names must not each make
+    // an alert of their own, nor be repeated in one.
+    const named = code !== 'not_allowlisted';
     return {
       tier: 'warning',
       kind: 'refused',
-      dedupeKey: `refused:${obs.integration}:${code}:${utcHour(obs.at)}`,
-      integration: obs.integration,
+      dedupeKey: `refused:${named ? obs.integration : '*'}:${code}:${utcHour(obs.at)}`,
+      integration: named ? obs.integration : null,
       title: `Call refused: ${code}`,
-      message: `Tollgate refused a call to ${obs.integration} with ${code}.${violation} Check the Activity log for what the assistant tried; if it should be allowed, change the integration, otherwise no action is needed.`,
+      message: `Tollgate refused a call to ${named ? obs.integration : 'an integration that is not approved'} with ${code}.${violation} Check the Activity log for what the assistant tried; if it should be allowed, change the integration, otherwise no action is needed.`,
     };
   }
 

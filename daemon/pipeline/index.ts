@@ -133,8 +133,10 @@ export class Pipeline {
     ctx.purpose = inPurpose ? REDACTED : purpose;
     const auth = integration.spec.auth;
     const headers = upstreamHeaders(req.headers, auth.type === 'header' ? auth.name : auth.type === 'bearer' ? 'authorization' : null);
-    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawQuery) ?? inPurpose
-      ?? scanner.scan(Object.values(headers).join('\n')) ?? scanner.scanBytes(req.body);
+    // Path segments are also scanned one by one: '/' is a base64 character, so a base64 key in a
+    // segment only decodes in line when the segment stands alone. Header names count as well as values.
+    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawPath.replaceAll('/', ' ')) ?? scanner.scan(req.rawQuery) ?? inPurpose
+      ?? scanner.scan(Object.entries(headers).map(([name, value]) => `${name} ${value}`).join('\n')) ?? scanner.scanBytes(req.body);
     if (hit) {
       throw new TollgateError('exfiltration_blocked',
         `The request carries what looks like a credential (${hit.kind.replaceAll('_', ' ')}), so it was not sent. Remove it; Tollgate attaches the key itself.`);
@@ -275,7 +277,7 @@ export class Pipeline {
   private observe(ctx: CallContext, outcome: Outcome, code: string | null): void {
     this.deps.monitor.call({
       at: this.deps.clock.now(),
-      integration: auditableName(ctx.integration?.name ?? ctx.req.name),
+      integration: this.auditName(ctx),
       route: ctx.route === null ? null : `${ctx.req.method} ${ctx.route}`,
       fingerprint: ctx.fingerprint ?? '',
       outcome: outcome === 'ok' ? 'ok' : outcome === 'refused' ? 'refused' : 'error',
@@ -288,7 +290,7 @@ export class Pipeline {
     return {
       at: this.deps.clock.now(),
       requestId: req.requestId,
-      integration: ctx.integration?.name ?? auditableName(req.name),
+      integration: this.auditName(ctx),
       purpose: ctx.purpose,
       method: req.method,
       host: ctx.integration?.host ?? '-',
@@ -302,6 +304,12 @@ export class Pipeline {
       cost,
       fingerprint: ctx.fingerprint,
     };
+  }
+
+  /** The integration's name as it may be written down: an unapproved name is the assistant's text, and may be a key. */
+  private auditName(ctx: CallContext): string {
+    if (ctx.integration) return ctx.integration.name;
+    return this.deps.scanner.scan(ctx.req.name) ? REDACTED : auditableName(ctx.req.name);
   }
 
   /** The path as it may be written down: never a credential, never unbounded. */

@@ -36,6 +36,8 @@ const CLIENT_ERRORS: Record<string, string> = {
 
 export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Server {
   const server = createServer({
+    // Node's own answer to a missing Host is a bare 400; ours, below, keeps the agent API's format.
+    requireHostHeader: false,
     maxHeaderSize: MAX_HEADER_BYTES,
     headersTimeout: HEADERS_TIMEOUT_MS,
     // A client that trickles its request is cut off; responses may stream for longer.
@@ -51,7 +53,20 @@ export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Se
     });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Garbage pipelined behind a call still being answered: let that answer finish, then close.
+    // A refusal written now would read as the answer to the call, which may already be charged.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inFlight && !inFlight.writableEnded && inFlight.req.complete) {
+      inFlight.shouldKeepAlive = false;
+      inFlight.once('finish', () => socket.destroy());
+      return;
+    }
     rawRefusal(socket, CLIENT_ERRORS[err.code ?? ''] ?? `Malformed HTTP request. ${ERRORS.bad_request.message}`);
+  });
+  // Node would answer these itself, outside Tollgate's error format.
+  server.on('checkExpectation', (_req, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+    writeRefusal(httpSink(res), new TollgateError('bad_request', 'Tollgate accepts no Expect header but "100-continue". Send the request without it.'), randomUUID());
   });
   // Without a listener Node drops a CONNECT silently; an assistant set up to use the socket as a proxy must hear why.
   server.on('connect', (_req, socket) => {
@@ -71,6 +86,7 @@ function rawRefusal(socket: Duplex, message: string): void {
 async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean): Promise<void> {
   const method = req.method ?? '';
   const url = req.url ?? '';
+  if (req.headers.host === undefined) throw new TollgateError('bad_request', 'Send a Host header: HTTP/1.1 requires one (any value will do on the agent socket).');
   const receivedAt = daemon.clock.now();
   // Refusals of what looks like a call are calls all the same: each gets its audit record.
   const refuse = (call: Pick<CallRequest, 'name' | 'rawPath' | 'rawQuery'>, err: TollgateError): void =>

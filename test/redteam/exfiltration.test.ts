@@ -194,15 +194,15 @@ describe('a key in a proposal', () => {
   });
 });
 
-// BUGS: each of these uses a key of its own integration ("leaky-*"), so the end-of-file checks
+// Found by the red team, and fixed; each of these uses a key of its own integration ("leaky-*"), so the end-of-file checks
 // stay about everything else.
 describe('found by the red team', () => {
-  // BUG (daemon/pipeline/index.ts, admit): the credential scan looks at header *values* only
+  // Was a bug (daemon/pipeline/index.ts, admit), fixed: the credential scan looks at header *values* only
   // (`Object.values(headers)`), so a stored key used as a header *name* (Node lower-cases names:
   // any lower-case key, e.g. hex keys like Serper's, survives intact, and so do GitHub tokens,
   // whose format regex is still matched once lower-cased) is forwarded to the provider.
-  // Fix: scan the names too, e.g. scanner.scan(Object.entries(headers).map(([n, v]) => `${n}: ${v}`).join('\n')).
-  it('a stored key, or a GitHub token, used as a header name is refused, not forwarded [fails: bug, see comment]', async () => {
+  // The fix: scan the names too, e.g. scanner.scan(Object.entries(headers).map(([n, v]) => `${n}: ${v}`).join('\n')).
+  it('a stored key, or a GitHub token, used as a header name is refused, not forwarded', async () => {
     const leaky = await h.addIntegration({ name: 'leaky-header' }, hexKey());
     const before = h.upstream.requests.length;
     expectRefusal(await h.call('search', `${SEARCH}?q=hn`, { headers: { [leaky]: '1' } }), 'exfiltration_blocked', [leaky]);
@@ -212,26 +212,26 @@ describe('found by the red team', () => {
     expect(sent).not.toContain(GITHUB_PAT.toLowerCase());
   });
 
-  // BUG (daemon/pipeline/resolve.ts + daemon/alerts/detectors.ts): an unknown integration name
+  // Was a bug (daemon/pipeline/resolve.ts + daemon/alerts/detectors.ts), fixed: an unknown integration name
   // that happens to match the name pattern is written down as it came: in the audit record's
   // `integration`, in the "Call refused" alert's dedupe key and message, and in the native
   // notification. A lower-case key (hex keys are valid names) used as the name segment,
   // /v1/call/<key>/..., lands in the audit log, the alerts table, the WAL and on the operator's
   // screen. Fix: scan the name like the path (auditableName → '[redacted: credential]' when the
   // scanner hits), and keep made-up names out of alerts (see the alert-flood bug in floods.test.ts).
-  it('a stored key used as the integration name is refused and written nowhere [fails: bug, see comment]', async () => {
+  it('a stored key used as the integration name is refused and written nowhere', async () => {
     const leaky = await h.addIntegration({ name: 'leaky-name' }, hexKey());
     const r = await h.call(leaky, `${SEARCH}?q=x`);
     expectRefusal(r, ['not_allowlisted', 'exfiltration_blocked']);
     expect(await leaksOf(h, [leaky])).toEqual([]);
   });
 
-  // BUG (daemon/daemon.ts, propose): only `justification` and `purpose` are scanned; `name`,
+  // Was a bug (daemon/daemon.ts, propose), fixed: only `justification` and `purpose` are scanned; `name`,
   // `integration`, `template`, `baseUrl` and `routes[].path` are stored as they came (in SQLite,
   // which must never hold a key), and `name`/`integration` are also put into the proposal alert's
   // message and the native notification. Fix: scan every string of the proposal body
   // (e.g. scanner.scan(JSON.stringify(body))) before submit().
-  it('a stored key in any other field of a proposal is refused and stored nowhere [fails: bug, see comment]', async () => {
+  it('a stored key in any other field of a proposal is refused and stored nowhere', async () => {
     const leaky = await h.addIntegration({ name: 'leaky-proposal' }, hexKey());
     const bodies = [
       { kind: 'new_integration', name: leaky, purpose: 'p', justification: 'j' },
@@ -246,13 +246,13 @@ describe('found by the red team', () => {
     expect(await leaksOf(h, [leaky])).toEqual([]);
   });
 
-  // BUG (daemon/pipeline/guard.ts, scanBase64): a base64 run is decoded only from its first
+  // Was a bug (daemon/pipeline/guard.ts, scanBase64), fixed: a base64 run is decoded only from its first
   // character, and '/' is a base64 character, so base64(url) of a stored key as a path segment is
   // decoded out of alignment with the path before it (/res/v1/docs/ is 13 characters) and missed,
   // unless that prefix happens to be a multiple of 4 long. (The integration's own key is still
   // caught, by the exact-forms check in pipeline/keychain.ts; any other stored key is not.) Fix:
   // also decode each piece between '/' (or try the four alignments of a long run).
-  it("base64url of another stored key, as a path segment, is refused [fails: bug, see comment]", async () => {
+  it("base64url of another stored key, as a path segment, is refused", async () => {
     const leaky = await h.addIntegration({ name: 'leaky-base64' }, hexKey());
     const before = h.upstream.requests.length;
     for (const path of [b64url(leaky), `x/${b64url(leaky)}`, `ab/${b64url(`${leaky}\n`)}`]) {

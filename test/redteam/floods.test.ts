@@ -189,7 +189,7 @@ describe('1 000 calls to made-up integration names', () => {
     expect(h.notifications.length - notificationsBefore - during.length).toBeLessThanOrEqual(1);
   });
 
-  // BUG (daemon/alerts/detectors.ts, #observeRefused): the "Call refused" alert's dedupe key holds
+  // Was a bug (daemon/alerts/detectors.ts, #observeRefused), fixed: the "Call refused" alert's dedupe key holds
   // the integration name, and for not_allowlisted that name is whatever the assistant made up, so
   // every new made-up name is a new alert row: 1 000 names → 1 000 warning alerts in GET
   // /v1/alerts (and in the tray's Alerts page, whose list tops out at 200). Native notifications
@@ -197,7 +197,7 @@ describe('1 000 calls to made-up integration names', () => {
   // (e.g. `refused:(not allowlisted):not_allowlisted:<hour>`, message without the name; the audit
   // log keeps the names), which also keeps a made-up name (possibly a key, see exfiltration.test.ts)
   // out of alerts and notifications.
-  it('a handful of alerts, not a thousand [fails: bug, see comment]', async () => {
+  it('a handful of alerts, not a thousand', async () => {
     const ids = new Set(before.map((a) => a.id));
     const fresh = (await alerts()).filter((a) => !ids.has(a.id));
     expect(fresh.length, `${fresh.length} new alerts, e.g. ${JSON.stringify(fresh.slice(0, 3).map((a) => a.dedupeKey))}`).toBeLessThanOrEqual(6);

@@ -152,7 +152,7 @@ describe('conflicting body framing', () => {
     expect(i.json.integration.spec.monthlyCapUsd).toBe(10);
   });
 
-  // BUG (daemon/server/agent-server.ts, the 'clientError' handler): when a malformed request is
+  // Was a bug (daemon/server/agent-server.ts, the 'clientError' handler), fixed: when a malformed request is
   // pipelined behind a call still in flight, Node reports the parse error at once and rawRefusal()
   // writes its 400 straight on the socket and ends it. The 400 is the first (and only) answer on
   // the connection, so the client reads it as the answer to its first request, a call that did go
@@ -161,7 +161,7 @@ describe('conflicting body framing', () => {
   // the socket has a response in flight ((socket as any)._httpMessage, not yet finished), do not
   // write; mark it last (res.shouldKeepAlive = false) and let it finish, then close (the garbage
   // gets no answer, or its 400 after the first answer).
-  it('a malformed request pipelined behind a call in flight does not take that call\'s answer [fails: bug, see comment]', async () => {
+  it('a malformed request pipelined behind a call in flight does not take that call\'s answer', async () => {
     const before = h.upstream.requests.length;
     const x = await exchange(h.paths.agentSocket, `${request('GET', `${CALL}?q=slowpipe`, [PURPOSE, ['Connection', 'keep-alive']])}NOT HTTP AT ALL\r\n\r\n`);
     const { responses, malformed } = parseResponses(x.data);
@@ -257,19 +257,19 @@ describe('Host', () => {
     expect(evil.requests).toHaveLength(0);
   });
 
-  // BUG (daemon/server/agent-server.ts): two refusals are made by Node itself, before Tollgate sees
+  // Was a bug (daemon/server/agent-server.ts), fixed: two refusals are made by Node itself, before Tollgate sees
   // the request, and so break the agent API's contract (Tollgate-Error header and a JSON error body
   // that says what to do): an HTTP/1.1 request without Host gets a bare "400 Bad Request" with an
   // empty chunked body (Node's requireHostHeader), and an Expect other than 100-continue a bare
   // "417 Expectation Failed" (no 'checkExpectation' listener; 417 is not even in the error table).
   // No call is made in either case, so nothing is lost; the assistant just gets no reason.
-  // Fix: `requireHostHeader: false` in createServer's options (a Unix socket has no host to check;
+  // The fix: `requireHostHeader: false` in createServer's options (a Unix socket has no host to check;
   // Host is dropped before forwarding anyway), and a 'checkExpectation' listener that answers with
   // writeRefusal(bad_request) (or handles the request and ignores Expect, which is dropped too).
-  it('no Host header at all: a refusal in the agent API contract [fails: bug, see comment]', () =>
+  it('no Host header at all: a refusal in the agent API contract', () =>
     refusedRaw(`GET ${CALL}?q=nohost HTTP/1.1\r\nTollgate-Purpose: x\r\nConnection: close\r\n\r\n`, 'bad_request'));
 
-  it('an Expect other than 100-continue: a refusal in the agent API contract [fails: bug, see comment]', () =>
+  it('an Expect other than 100-continue: a refusal in the agent API contract', () =>
     refusedRaw(request('GET', `${CALL}?q=expect`, [PURPOSE, ['Expect', 'something-else']]), 'bad_request'));
 });
 
