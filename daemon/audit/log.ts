@@ -1,6 +1,6 @@
 // The audit log in SQLite, each record chained to the one before by an HMAC keyed from the
 // keychain, so an edit or a deletion shows up in verify().
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Db } from '../db/open.ts';
 import { type AuditEntry, type AuditRecord, canonical } from './record.ts';
 
@@ -54,14 +54,14 @@ export interface AuditQuery {
 
 export class AuditLog {
   private readonly db: Db;
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private head: Anchor;
   private readonly insert;
   private readonly tx: (fn: () => unknown) => unknown;
 
   constructor(db: Db, key: Buffer) {
     this.db = db;
-    this.key = key;
+    this.key = createSecretKey(key);
     this.insert = db.prepare(`INSERT INTO audit (id, at, request_id, integration, purpose, method, host, path, outcome, code,
       status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
