@@ -4,12 +4,18 @@
 // is to see it hide Tollgate's data folder itself.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli, Testbed, TollgateProcess } from '../../helpers/daemon-process.ts';
 
 const NODE = process.execPath;
+// The sandbox replaces /tmp with an empty one: a checkout (and its Node) that lives there is shown
+// read-only, as an operator would with --ro, so the commands below can run at all.
+const SHOWN = [PROJECT_ROOT, dirname(dirname(NODE))]
+  .map((d) => d.replace(/\/$/, ''))
+  .filter((d, _, all) => d.startsWith('/tmp/') && !all.some((o) => o !== d && d.startsWith(`${o}/`)))
+  .flatMap((d) => ['--ro', d]);
 
 // What every script starts with: connect and report how it went, run and report the error code.
 const PRELUDE = `
@@ -38,7 +44,7 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
 
   /** Runs `script` (after PRELUDE) with node inside `tollgate sandbox [sandboxArgs] --`. */
   async function inside(script: string, opts: { sandboxArgs?: string[]; env?: Record<string, string | undefined>; bed?: Testbed } = {}): Promise<Ran> {
-    const r = await runCli(['sandbox', ...(opts.sandboxArgs ?? []), '--', NODE, '-e', `${PRELUDE}(async () => { ${script} })();`], (opts.bed ?? t).env(opts.env));
+    const r = await runCli(['sandbox', ...SHOWN, ...(opts.sandboxArgs ?? []), '--', NODE, '-e', `${PRELUDE}(async () => { ${script} })();`], (opts.bed ?? t).env(opts.env));
     const last = r.stdout.trim().split('\n').pop() ?? '';
     let json: unknown;
     try {
@@ -181,7 +187,7 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
           root: attempt(() => fs.writeFileSync('/tollgate-sandbox-probe', 'x')),
           project: attempt(() => fs.writeFileSync(${JSON.stringify(join(PROJECT_ROOT, 'tollgate-sandbox-probe'))}, 'x')),
           tmp: attempt(() => fs.writeFileSync('/tmp/scratch', 'x')),
-          hostTmp: fs.readdirSync('/tmp').filter((n) => n !== 'scratch' && n !== ${JSON.stringify(shown.slice(5))}),
+          hostTmp: fs.readdirSync('/tmp').filter((n) => n !== 'scratch' && !${JSON.stringify([shown, ...SHOWN.filter((a) => a !== '--ro')].map((d) => d.slice(5).split('/')[0]))}.includes(n)),
           ro: attempt(() => fs.readFileSync(${JSON.stringify(join(shown, 'notes.txt'))})),
           roWrite: attempt(() => fs.writeFileSync(${JSON.stringify(join(shown, 'x'))}, 'x')),
         });
@@ -200,13 +206,13 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
   });
 
   it("exits with the command's exit code, and 128+n when signal n ended it", async () => {
-    const codes = await Promise.all(['exit 7', 'exit 0', 'kill -TERM $$', 'kill -KILL $$'].map(async (sh) => (await runCli(['sandbox', '--', 'sh', '-c', sh], t.env())).code));
+    const codes = await Promise.all(['exit 7', 'exit 0', 'kill -TERM $$', 'kill -KILL $$'].map(async (sh) => (await runCli(['sandbox', ...SHOWN, '--', 'sh', '-c', sh], t.env())).code));
     expect(codes).toEqual([7, 0, 143, 137]);
   });
 
   it('passes SIGTERM and SIGINT on to the command', async () => {
     await Promise.all(([['SIGTERM', 3], ['SIGINT', 4]] as const).map(async ([signal, code]) => {
-      const p = new TollgateProcess(['sandbox', '--', NODE, '-e', `
+      const p = new TollgateProcess(['sandbox', ...SHOWN, '--', NODE, '-e', `
         process.on('${signal}', () => { console.log('got ${signal}'); process.exit(${code}); });
         console.log('ready'); setInterval(() => {}, 1000);
       `], t.env());
@@ -216,7 +222,7 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
       expect(p.stdout).toContain(`got ${signal}`);
     }));
 
-    const unhandled = new TollgateProcess(['sandbox', '--', NODE, '-e', `console.log('ready'); setInterval(() => {}, 1000);`], t.env());
+    const unhandled = new TollgateProcess(['sandbox', ...SHOWN, '--', NODE, '-e', `console.log('ready'); setInterval(() => {}, 1000);`], t.env());
     await unhandled.waitForOutput(/ready/);
     unhandled.signal('SIGINT');
     expect(await unhandled.waitForExit()).toEqual({ code: 130, signal: null });
