@@ -6,17 +6,21 @@ import type { Db } from './db/open.ts';
 import { ControlError, TollgateError } from './errors.ts';
 import { NAME_PATTERN } from './integrations/schema.ts';
 
-const justification = z.string().trim().min(1).max(2000);
+// The operator reads these in a terminal and a window: no control characters (escape sequences
+// could rewrite what the operator sees while confirming), but for line breaks in the justification.
+const plain = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f\u0080-\u009f]*$/, 'must be plain text, without control characters');
+const justification = z.string().trim().min(1).max(2000)
+  .regex(/^[^\u0000-\u0009\u000b-\u001f\u007f\u0080-\u009f]*$/, 'must be plain text, without control characters');
 
 /** What an assistant may send to POST /v1/proposals: loose on purpose, the operator completes it. */
 export const proposalSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('new_integration'),
     name: z.string().regex(NAME_PATTERN),
-    template: z.string().max(100).optional(),
-    purpose: z.string().trim().min(1).max(500),
-    baseUrl: z.string().max(2000).optional(),
-    routes: z.array(z.strictObject({ method: z.string().max(10), path: z.string().max(500) })).max(100).optional(),
+    template: plain(100).optional(),
+    purpose: plain(500).trim().min(1),
+    baseUrl: plain(2000).optional(),
+    routes: z.array(z.strictObject({ method: plain(10), path: plain(500) })).max(100).optional(),
     monthlyCapUsd: z.number().finite().positive().max(1_000_000).optional(),
     justification,
   }),

@@ -95,6 +95,21 @@ describe('the operator\'s control socket', () => {
     expect(r.json.proposal).toMatchObject({ status: 'rejected', note: 'No.' });
   });
 
+  it('refuses proposals carrying terminal escape sequences, which could rewrite what the operator sees', async () => {
+    for (const body of [
+      { kind: 'raise_cap', integration: 'search', monthlyCapUsd: 20, justification: 'fine\u001b[2K\rApproved by the operator already' },
+      { kind: 'new_integration', name: 'x', purpose: 'a\u009b31mred', justification: 'why' },
+    ]) {
+      const r = await h.agent('POST', '/v1/proposals', { body: JSON.stringify(body) });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toMatch(/control characters/);
+    }
+    // A justification may still have line breaks.
+    const ok = await h.agent('POST', '/v1/proposals', { body: JSON.stringify({ kind: 'raise_cap', integration: 'search', monthlyCapUsd: 30, justification: 'line one\nline two' }) });
+    expect(ok.status).toBe(202);
+    await h.control('POST', `/v1/proposals/${ok.json.id}/reject`, {});
+  });
+
   it('offers no operator verb on the agent socket', async () => {
     const attempts: [string, string, unknown][] = [
       ['POST', '/v1/integrations', { name: 'x' }],
