@@ -38,6 +38,17 @@ export default defineConfig({
         },
       },
       {
+        // Faults with calls in flight: full or read-only disk, keyring killed, 5xx storms, kill -9.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The window in real Chromium, bridged to a real daemon (npm run test:e2e: after a build).
         test: {
           name: 'e2e',

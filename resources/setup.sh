@@ -17,7 +17,7 @@ die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 trap 'printf "setup: FAILED (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 # --- 1. system packages --------------------------------------------------------------------------
-packages=(libsecret-1-dev dbus gnome-keyring libnotify-bin bubblewrap openssl python3 make g++ ca-certificates chromium)
+packages=(libsecret-1-dev dbus gnome-keyring libnotify-bin bubblewrap openssl python3 make g++ ca-certificates chromium e2fsprogs)
 if ! command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm) # only as a bootstrap: an old one is replaced by .node/ below
 elif ! command -v npm >/dev/null 2>&1; then

@@ -56,12 +56,16 @@ interface CallContext {
 }
 
 const MAX_AUDIT_PATH = 512;
+const SETTLE_RETRY_MS = 2_000;
 const REDACTED = '[redacted: credential]';
 
 export class Pipeline {
   private readonly deps: PipelineDeps;
   private readonly rateLimiter = new RateLimiter();
   readonly circuits = new Circuits();
+  /** Settles the database refused (a full disk): kept until it takes writes again. */
+  private readonly unsettled: { r: Reservation; cost: Micros; entry: AuditEntry }[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(deps: PipelineDeps) {
@@ -152,6 +156,8 @@ export class Pipeline {
 
   private reserve(ctx: CallContext, integration: Integration): Reservation {
     const { req } = ctx;
+    // Earlier settles first: the ledger catches up before it admits more.
+    this.retryUnsettled();
     try {
       return this.deps.ledger.reserve(integration.id, this.caps(integration), integration.pricing.max, {
         requestId: req.requestId, integration: integration.name, purpose: ctx.purpose, method: req.method,
@@ -261,10 +267,14 @@ export class Pipeline {
     const at = this.deps.clock.now();
     const before = this.deps.ledger.usage(integration.id, at);
     const globalBefore = this.deps.ledger.globalUsage(at).spent;
+    const entry = this.entry(ctx, outcome, code, status, bytesIn, cost);
     try {
-      this.deps.ledger.settle(r, cost, this.entry(ctx, outcome, code, status, bytesIn, cost));
+      this.deps.ledger.settle(r, cost, entry);
     } catch {
-      // The reservation stays open and is settled at its full amount on the next start.
+      // The reservation stays open (the cap keeps counting it); the settle is tried again once the
+      // database takes writes, and failing that, the next start settles it at its full amount.
+      this.unsettled.push({ r, cost, entry });
+      this.retryTimer ??= setInterval(() => this.retryUnsettled(), SETTLE_RETRY_MS).unref();
       this.deps.monitor.auditFailed(at);
       return;
     }
@@ -272,6 +282,21 @@ export class Pipeline {
     const { global } = this.caps(integration);
     if (global !== null) this.deps.monitor.spend(null, globalBefore, globalBefore + cost, global, before.period);
     this.observe(ctx, outcome, code);
+  }
+
+  /** Settles, oldest first, what could not be settled when its call ended. */
+  private retryUnsettled(): void {
+    while (this.unsettled.length > 0) {
+      const { r, cost, entry } = this.unsettled[0]!;
+      try {
+        this.deps.ledger.settle(r, cost, entry);
+      } catch {
+        return;
+      }
+      this.unsettled.shift();
+    }
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private observe(ctx: CallContext, outcome: Outcome, code: string | null): void {

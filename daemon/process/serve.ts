@@ -85,11 +85,19 @@ export async function serve(opts: DaemonOptions): Promise<Running> {
       }
       agent.closeAllConnections();
       await closed;
-      await daemon.close();
-      for (const s of [paths.agentSocket, paths.controlSocket]) {
-        if (process.platform !== 'win32' && existsSync(s)) unlinkSync(s);
+      try {
+        await daemon.close();
+        for (const s of [paths.agentSocket, paths.controlSocket]) {
+          // A data folder gone read-only must not keep the pid file from being released.
+          try {
+            if (process.platform !== 'win32' && existsSync(s)) unlinkSync(s);
+          } catch {
+            // the next start replaces a stale socket
+          }
+        }
+      } finally {
+        releasePid();
       }
-      releasePid();
     })();
     return stopped;
   };
