@@ -1,13 +1,13 @@
 // `tollgate mcp` as an MCP client runs it: a separate process spawned by the SDK's stdio client,
 // talking to a real daemon's agent socket, which calls a real HTTPS upstream.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_DIR } from '../../../daemon/integrations/templates.ts';
-import { BIN, PROJECT_ROOT } from '../../helpers/daemon-process.ts';
+import { PROJECT_ROOT } from '../../helpers/daemon-process.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { json } from '../../helpers/upstream.ts';
 
@@ -32,7 +32,9 @@ async function startMcp(agentSocket: string): Promise<Mcp> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
   env.TOLLGATE_AGENT_SOCKET = agentSocket;
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: PROJECT_ROOT, env, stderr: 'pipe' });
+  // Exactly as an MCP client is told to run it: `npx tollgate mcp` in the project folder, with this Node first on PATH.
+  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
+  const transport = new StdioClientTransport({ command: 'npx', args: ['--no-install', 'tollgate', 'mcp'], cwd: PROJECT_ROOT, env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
   const errors: Error[] = [];
