@@ -68,16 +68,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const lat = new Float64Array(o.requests);
   const t0 = performance.now();
   const r = await drive(o.concurrency, o.requests, hardStop, o.call, lat);
-  const elapsedMs = performance.now() - t0;
+  return result(o.concurrency, lat, r, performance.now() - t0, r.ok + r.errors < o.requests);
+}
+
+function result(concurrency: number, lat: Float64Array, r: Awaited<ReturnType<typeof drive>>, elapsedMs: number, timedOut: boolean): LoadResult {
   return {
-    concurrency: o.concurrency,
+    concurrency,
     latencies: lat.subarray(0, r.ok),
     ok: r.ok,
     errors: r.errors,
     errorSamples: r.errorSamples,
     elapsedMs,
     rps: r.ok / (elapsedMs / 1000),
-    timedOut: r.ok + r.errors < o.requests,
+    timedOut,
   };
 }
 
@@ -90,15 +93,5 @@ export async function runForDuration(o: {
   const lat = new Float64Array(o.maxRequests);
   const t0 = performance.now();
   const r = await drive(o.concurrency, o.maxRequests, t0 + o.durationMs, o.call, lat);
-  const elapsedMs = performance.now() - t0;
-  return {
-    concurrency: o.concurrency,
-    latencies: lat.subarray(0, r.ok),
-    ok: r.ok,
-    errors: r.errors,
-    errorSamples: r.errorSamples,
-    elapsedMs,
-    rps: r.ok / (elapsedMs / 1000),
-    timedOut: false,
-  };
+  return result(o.concurrency, lat, r, performance.now() - t0, false);
 }

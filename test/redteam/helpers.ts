@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ERRORS, type ErrorCode } from '../../daemon/errors.ts';
-import type { Harness } from '../helpers/harness.ts';
+import { type Harness, toReply } from '../helpers/harness.ts';
 import type { RecordedRequest } from '../helpers/upstream.ts';
 
 // --- keys that look like real ones ----------------------------------------------------------------
@@ -153,14 +153,7 @@ export function parseResponses(data: Buffer): ParseResult {
       body = data.subarray(at);
       at = data.length;
     }
-    const text = body.toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    responses.push({ status, headers, body, text, json });
+    responses.push({ ...toReply(status, headers, body), headers });
   }
   return { responses, malformed: null };
 }
