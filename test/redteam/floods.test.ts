@@ -5,8 +5,8 @@
 // a thousand refusals, and at most three native notifications a minute plus one summary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PENDING } from '../../daemon/proposals.ts';
-import { Harness, type Reply } from '../helpers/harness.ts';
-import { braveLikeKey, expectRefusal, expectSound, expectUpstreamClean } from './helpers.ts';
+import type { Harness, Reply } from '../helpers/harness.ts';
+import { expectRefusal, expectSound, expectUpstreamClean, startSearch } from './helpers.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -51,11 +51,7 @@ function endTheMinute(): void {
 }
 
 beforeAll(async () => {
-  h = await Harness.start();
-  key = await h.addIntegration({
-    routes: [{ method: 'GET', path: '/res/v1/web/search' }, { method: 'POST', path: '/res/v1/web/search' }],
-  }, braveLikeKey());
-  expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+  ({ h, key } = await startSearch());
   // The warm-up's own alerts (a new route) are behind us.
   endTheMinute();
 });

@@ -10,8 +10,8 @@
 // provider is the approved route with the key attached once, by Tollgate. Then the daemon is whole.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../helpers/harness.ts';
-import { braveLikeKey, exchange, expectSound, expectUpstreamClean, parseResponses } from './helpers.ts';
+import type { Harness } from '../helpers/harness.ts';
+import { exchange, expectSound, expectUpstreamClean, parseResponses, startSearch } from './helpers.ts';
 
 const RUNS = 200;
 /** Per property: runs stop (successfully) when this much time has passed, whatever is left. */
@@ -21,11 +21,7 @@ let h: Harness;
 let key: string;
 
 beforeAll(async () => {
-  h = await Harness.start();
-  key = await h.addIntegration({
-    routes: [{ method: 'GET', path: '/res/v1/web/search' }, { method: 'POST', path: '/res/v1/web/search' }],
-  }, braveLikeKey());
-  expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+  ({ h, key } = await startSearch());
 });
 afterAll(() => h.close());
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ERRORS, type ErrorCode } from '../../daemon/errors.ts';
-import { type Harness, toReply } from '../helpers/harness.ts';
+import { Harness, toReply } from '../helpers/harness.ts';
 import type { RecordedRequest } from '../helpers/upstream.ts';
 
 // --- keys that look like real ones ----------------------------------------------------------------
@@ -25,6 +25,16 @@ function randomFrom(alphabet: string, n: number): string {
 export const braveLikeKey = (): string => `BSA${randomFrom(ALNUM, 28)}`;
 /** A Serper-like key: 40 lower-case hex digits (which is also a valid integration name). */
 export const hexKey = (): string => randomBytes(20).toString('hex');
+
+/** A daemon with one integration, "search" (GET and POST on Brave's web search route, a Brave-like key), warmed up by one good call. */
+export async function startSearch(): Promise<{ h: Harness; key: string }> {
+  const h = await Harness.start();
+  const key = await h.addIntegration({
+    routes: [{ method: 'GET', path: '/res/v1/web/search' }, { method: 'POST', path: '/res/v1/web/search' }],
+  }, braveLikeKey());
+  expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
+  return { h, key };
+}
 
 // --- raw bytes on a socket ------------------------------------------------------------------------
 
