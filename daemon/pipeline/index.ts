@@ -53,6 +53,8 @@ interface CallContext {
   /** The audit record is written (exactly once per call). */
   recorded: boolean;
   headersSent: boolean;
+  /** The path as the audit log may show it, worked out once (both the reservation and the record need it). */
+  auditPath?: string;
 }
 
 const MAX_AUDIT_PATH = 512;
@@ -161,7 +163,7 @@ export class Pipeline {
     try {
       return this.deps.ledger.reserve(integration.id, this.caps(integration), integration.pricing.max, {
         requestId: req.requestId, integration: integration.name, purpose: ctx.purpose, method: req.method,
-        host: integration.host, path: this.auditPath(req.rawPath), fingerprint: ctx.fingerprint!, bytesOut: req.body.length,
+        host: integration.host, path: this.auditPath(ctx), fingerprint: ctx.fingerprint!, bytesOut: req.body.length,
         at: this.deps.clock.now(),
       });
     } catch (e) {
@@ -319,7 +321,7 @@ export class Pipeline {
       purpose: ctx.purpose,
       method: req.method,
       host: ctx.integration?.host ?? '-',
-      path: this.auditPath(req.rawPath),
+      path: this.auditPath(ctx),
       outcome,
       code,
       status,
@@ -338,9 +340,10 @@ export class Pipeline {
   }
 
   /** The path as it may be written down: never a credential, never unbounded. */
-  private auditPath(rawPath: string): string {
-    if (this.deps.scanner.scan(rawPath)) return REDACTED;
-    return rawPath.length > MAX_AUDIT_PATH ? `${rawPath.slice(0, MAX_AUDIT_PATH)}…` : rawPath;
+  private auditPath(ctx: CallContext): string {
+    const raw = ctx.req.rawPath;
+    ctx.auditPath ??= this.deps.scanner.scan(raw) ? REDACTED : raw.length > MAX_AUDIT_PATH ? `${raw.slice(0, MAX_AUDIT_PATH)}…` : raw;
+    return ctx.auditPath;
   }
 
   /** A refusal or a failure: settle what was reserved, write it down, tell the assistant. */
