@@ -134,6 +134,19 @@ export class Daemon {
       keysChanged: () => this.refreshStoredKeys(),
     });
     this.recovered = this.ledger.recoverOpen(clock.now());
+    if (this.recovered > 0) this.alertRecovered(this.recovered);
+  }
+
+  /** Calls an earlier run could not settle: a crash, a kill, or a database that refused the write. */
+  private alertRecovered(count: number): void {
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'calls_recovered',
+      dedupeKey: `calls_recovered:${this.clock.now()}`,
+      integration: null,
+      title: 'Calls left open by an earlier stop',
+      message: `${count} call(s) were still open when Tollgate last stopped (a crash, a kill, or a database that could not be written). Each is recorded with outcome "unknown" and charged its maximum. Check the Activity page, the daemon log and free disk space.`,
+    });
   }
 
   /**

@@ -1,10 +1,11 @@
 // What the daemon's resident memory is made of at start-up: a fresh Node process loads, in the
-// daemon's order, type stripping, its npm dependencies and its own modules, reading VmRSS after
-// each step; then it makes TLS secure contexts with the CA list the upstream dispatcher passes on
-// every connection (daemon/upstream/dispatcher.ts). Plain JavaScript, so that nothing is loaded
-// before the first figure. Prints one JSON document.
+// daemon's order, its npm dependencies and its own modules (the JavaScript build in out/lib/, as
+// daemon/bin.mjs runs it), reading VmRSS after each step; then what running the TypeScript sources
+// instead would add (Node's type stripper); then TLS secure contexts with the CA list the upstream
+// dispatcher passes on every connection (daemon/upstream/dispatcher.ts). Plain JavaScript, so that
+// nothing is loaded before the first figure. Prints one JSON document.
 //
-// Usage (from bench/run.ts --profile): node --expose-gc bench/lib/memory-probe.mjs
+// Usage (from bench/run.ts --profile, after npm run build:daemon): node --expose-gc bench/lib/memory-probe.mjs
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 
@@ -17,14 +18,14 @@ const step = (what, extra = {}) => {
   last = now;
 };
 step('node itself');
-await import('../../daemon/version.ts');
-step('TypeScript type stripping (amaro, on the first .ts file)');
 for (const m of ['zod', 'undici', 'better-sqlite3', 'keytar', 'node-notifier', 'commander']) {
   await import(m);
   step(`npm ${m}`);
 }
+await import('../../out/lib/process/serve.js');
+step("the daemon's own modules (out/lib/process/serve.js and what it imports)");
 await import('../../daemon/process/serve.ts');
-step("the daemon's own modules (daemon/process/serve.ts and what it imports)");
+step('the same from the TypeScript sources (type stripping), which bin.mjs avoids while the build is current');
 
 const ca = [...new Set([...tls.getCACertificates('default'), ...tls.getCACertificates('system')])];
 let t = performance.now();

@@ -50,6 +50,9 @@ function shortUrl(url: string): string {
   if (nm >= 0) return u.slice(nm + '/node_modules/'.length);
   const d = u.indexOf('/daemon/');
   if (d >= 0) return u.slice(d + 1);
+  // The daemon's JavaScript build (out/lib/x.js), named by its source (daemon/x.ts).
+  const b = u.indexOf('/out/lib/');
+  if (b >= 0) return `daemon/${u.slice(b + '/out/lib/'.length).replace(/\.js$/, '.ts')}`;
   return u;
 }
 

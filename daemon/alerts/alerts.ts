@@ -1,6 +1,8 @@
 // Raising alerts: one per dedupe key (repeats only bump its count), delivered to control
 // clients as events and, for warning and critical when no tray listens, as native
-// notifications, throttled so a flood becomes one summary.
+// notifications, throttled so a flood becomes one summary. An alert the database refuses (full
+// disk, read-only) is delivered all the same and kept, to be stored once the database takes
+// writes again: the operator's list must show that the audit log was unavailable.
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
 import type { EventBus } from '../events.ts';
@@ -28,6 +30,18 @@ const fromRow = (r: Row): Alert => ({
 /** Native notifications allowed per window before the rest are folded into one summary. */
 const NOTIFY_BURST = 3;
 const NOTIFY_WINDOW_MS = 60_000;
+/** Alerts kept while the database refuses writes; past this, the least urgent give way. */
+const MAX_UNSTORED = 100;
+const STORE_RETRY_MS = 2_000;
+const RANK: Record<Tier, number> = { info: 0, warning: 1, critical: 2 };
+
+/** An alert delivered but not yet stored: its occurrences since, and when it really happened. */
+interface Unstored {
+  draft: AlertDraft;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+}
 
 export class Alerts {
   private readonly db: Db;
@@ -40,6 +54,9 @@ export class Alerts {
   private summaryTimer: NodeJS.Timeout | null = null;
   /** Dedupe keys already stored, so a repeat costs no query. */
   private readonly seen = new Set<string>();
+  /** By dedupe key, oldest first. */
+  private readonly unstored = new Map<string, Unstored>();
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(db: Db, bus: EventBus, notifier: Notifier, clock: Clock) {
     this.db = db;
@@ -50,6 +67,11 @@ export class Alerts {
       insert: db.prepare(`INSERT INTO alerts (tier, kind, dedupe_key, integration, title, message, first_at, last_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`),
       bump: db.prepare('UPDATE alerts SET count = count + 1, last_at = ? WHERE dedupe_key = ?'),
+      // A kept alert merges into one already stored under its key (a refused bump, or one stored
+      // before a restart); first_at stays when it first happened.
+      store: db.prepare(`INSERT INTO alerts (tier, kind, dedupe_key, integration, title, message, count, first_at, last_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO UPDATE SET count = count + excluded.count,
+        first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`),
       ack: db.prepare('UPDATE alerts SET acked_at = ? WHERE id = ? AND acked_at IS NULL RETURNING *'),
       get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
     };
@@ -57,13 +79,24 @@ export class Alerts {
 
   raise(draft: AlertDraft): void {
     const now = this.clock.now();
+    const kept = this.unstored.get(draft.dedupeKey);
+    if (kept) {
+      // Delivered already: a repeat only counts, and is stored with it.
+      kept.count += 1;
+      kept.lastAt = now;
+      this.storeUnstored();
+      return;
+    }
+    // Older alerts first, so the list keeps the order they happened in.
+    if (!this.storeUnstored()) return this.keep(draft, now, !this.seen.has(draft.dedupeKey));
     try {
       if (this.seen.has(draft.dedupeKey)) {
         this.stmt.bump.run(now, draft.dedupeKey);
         return;
       }
       if (this.seen.size > 10_000) this.seen.clear();
-      const row = this.stmt.insert.get(draft.tier, draft.kind, draft.dedupeKey, draft.integration, draft.title, draft.message, now, now) as Row | undefined;
+      // all(), not get(): get() returns the row without checking the commit, which a full disk fails.
+      const [row] = this.stmt.insert.all(draft.tier, draft.kind, draft.dedupeKey, draft.integration, draft.title, draft.message, now, now) as Row[];
       this.seen.add(draft.dedupeKey);
       if (!row) {
         this.stmt.bump.run(now, draft.dedupeKey);
@@ -71,9 +104,40 @@ export class Alerts {
       }
       this.deliver(fromRow(row));
     } catch {
-      // The database refused (full disk, read-only): the operator must still hear about it.
-      this.deliver({ id: 0, ...draft, count: 1, firstAt: now, lastAt: now, ackedAt: null });
+      // The database refused (full disk, read-only): the operator must still hear about it, and
+      // find it in the list later. A repeat of a stored alert was delivered when it was stored.
+      this.keep(draft, now, !this.seen.has(draft.dedupeKey));
     }
+  }
+
+  /** Keeps an alert the database refused, to store it later; delivers it when it is new. */
+  private keep(draft: AlertDraft, now: number, deliver: boolean): void {
+    if (deliver) this.deliver({ id: 0, ...draft, count: 1, firstAt: now, lastAt: now, ackedAt: null });
+    if (this.unstored.size >= MAX_UNSTORED) {
+      let victim: Unstored | undefined;
+      for (const u of this.unstored.values()) if (!victim || RANK[u.draft.tier] < RANK[victim.draft.tier]) victim = u;
+      if (RANK[victim!.draft.tier] > RANK[draft.tier]) return;
+      this.unstored.delete(victim!.draft.dedupeKey);
+    }
+    this.unstored.set(draft.dedupeKey, { draft, count: 1, firstAt: now, lastAt: now });
+    this.retryTimer ??= setInterval(() => this.storeUnstored(), STORE_RETRY_MS).unref();
+  }
+
+  /** Stores the kept alerts, oldest first; false when the database still refuses. */
+  private storeUnstored(): boolean {
+    for (const [key, u] of this.unstored) {
+      const { draft } = u;
+      try {
+        this.stmt.store.run(draft.tier, draft.kind, key, draft.integration, draft.title, draft.message, u.count, u.firstAt, u.lastAt);
+      } catch {
+        return false;
+      }
+      this.unstored.delete(key);
+      this.seen.add(key);
+    }
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+    return true;
   }
 
   private deliver(alert: Alert): void {
@@ -104,6 +168,8 @@ export class Alerts {
   }
 
   list(filter: { tier?: Tier; open?: boolean; limit?: number }): Alert[] {
+    // The operator reads what happened, including what could not be stored until now.
+    this.storeUnstored();
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.tier) { where.push('tier = ?'); args.push(filter.tier); }
@@ -114,7 +180,7 @@ export class Alerts {
 
   /** Acknowledges an alert; returns it, or null when there is no such alert. */
   ack(id: number): Alert | null {
-    const row = (this.stmt.ack.get(this.clock.now(), id) ?? this.stmt.get.get(id)) as Row | undefined;
+    const row = ((this.stmt.ack.all(this.clock.now(), id) as Row[])[0] ?? this.stmt.get.get(id)) as Row | undefined;
     if (!row) return null;
     this.bus.emit({ type: 'alert_acked', id });
     return fromRow(row);
@@ -122,5 +188,9 @@ export class Alerts {
 
   close(): void {
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    // A last chance before the database closes; what still fails is lost with the process.
+    this.storeUnstored();
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
   }
 }

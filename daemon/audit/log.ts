@@ -22,16 +22,20 @@ interface Row {
   bytes_out: number;
   bytes_in: number;
   cost: number;
-  fingerprint: string | null;
-  mac: string;
+  fingerprint: Buffer | null;
+  mac: Buffer;
 }
+
+// Stored as raw bytes, handled as hex: the chain MACs cover the hex form.
+const hex = (b: Buffer): string => b.toString('hex');
+const bytes = (h: string): Buffer => Buffer.from(h, 'hex');
 
 function fromRow(r: Row): AuditRecord {
   return {
     id: r.id, at: r.at, requestId: r.request_id, integration: r.integration, purpose: r.purpose,
     method: r.method, host: r.host, path: r.path, outcome: r.outcome, code: r.code, status: r.status,
     latencyMs: r.latency_ms, bytesOut: r.bytes_out, bytesIn: r.bytes_in, cost: r.cost,
-    fingerprint: r.fingerprint, mac: r.mac,
+    fingerprint: r.fingerprint && hex(r.fingerprint), mac: hex(r.mac),
   };
 }
 
@@ -65,8 +69,8 @@ export class AuditLog {
     this.insert = db.prepare(`INSERT INTO audit (id, at, request_id, integration, purpose, method, host, path, outcome, code,
       status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const last = db.prepare('SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; mac: string } | undefined;
-    this.head = last ?? { id: 0, mac: GENESIS };
+    const last = db.prepare('SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; mac: Buffer } | undefined;
+    this.head = last ? { id: last.id, mac: hex(last.mac) } : { id: 0, mac: GENESIS };
     this.tx = db.transaction((fn: () => unknown) => fn());
   }
 
@@ -79,7 +83,7 @@ export class AuditLog {
     const id = this.head.id + 1;
     const mac = this.mac(this.head.mac, id, e);
     this.insert.run(id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path, e.outcome, e.code,
-      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint, mac);
+      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint && bytes(e.fingerprint), bytes(mac));
     this.head = { id, mac };
     return id;
   }
@@ -124,8 +128,8 @@ export class AuditLog {
   /** Whether the record an anchor names is still here, unchanged. */
   holds(anchor: Anchor): boolean {
     if (anchor.id === 0) return true;
-    const row = this.db.prepare('SELECT mac FROM audit WHERE id = ?').get(anchor.id) as { mac: string } | undefined;
-    return row?.mac === anchor.mac;
+    const row = this.db.prepare('SELECT mac FROM audit WHERE id = ?').get(anchor.id) as { mac: Buffer } | undefined;
+    return row !== undefined && hex(row.mac) === anchor.mac;
   }
 
   /**

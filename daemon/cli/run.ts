@@ -1,10 +1,10 @@
 // The two commands that run things: `daemon` (the daemon in the foreground) and `start` (the
 // daemon in the background, then the tray). Loaded only by them: every other command is a client
 // and needs neither the daemon's native modules nor the keychain.
-import { fileURLToPath } from 'node:url';
 import { nativeNotifier } from '../alerts/notifier.ts';
 import { systemClock } from '../clock.ts';
 import { ControlClient } from '../client/control-client.ts';
+import { BIN, PROJECT_ROOT } from '../install.ts';
 import { keytarKeychain } from '../keychain/keytar-keychain.ts';
 import { AUDIT_KEY_ACCOUNT, KEYCHAIN_SERVICE, KeychainUnavailableError } from '../keychain/keychain.ts';
 import { resolvePaths } from '../paths.ts';
@@ -60,7 +60,6 @@ function fail(message: string): never {
 
 export async function start(): Promise<void> {
   const paths = resolvePaths();
-  const root = fileURLToPath(new URL('../..', import.meta.url));
   const client = new ControlClient(paths.controlSocket, 'cli');
   let daemon = 'the daemon is already running';
   if (!(await client.isRunning())) {
@@ -77,11 +76,11 @@ export async function start(): Promise<void> {
       // foreground of this terminal, not detached. (No tray here: a machine without a Secret
       // Service has no desktop session either.)
       console.log('tollgate: the daemon runs in this terminal; use "npx tollgate --help" in another one to manage it.');
-      process.exit(await runInKeyringSession(password, [process.execPath, fileURLToPath(new URL('../bin.mjs', import.meta.url)), 'daemon']));
+      process.exit(await runInKeyringSession(password, [process.execPath, BIN, 'daemon']));
     }
-    const { pid, log } = await startDaemonDetached({ root, node: process.execPath, paths, answers: () => client.isRunning() });
+    const { pid, log } = await startDaemonDetached({ root: PROJECT_ROOT, node: process.execPath, paths, answers: () => client.isRunning() });
     daemon = `daemon started in the background (pid ${pid}, output in ${log})`;
   }
   await client.close();
-  process.exit(await startTray({ root, node: process.execPath, daemon, out: (line) => console.log(line) }));
+  process.exit(await startTray({ root: PROJECT_ROOT, node: process.execPath, daemon, out: (line) => console.log(line) }));
 }

@@ -111,6 +111,34 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE integrations ADD COLUMN key_rolling INTEGER;
   `,
+  // 3: MACs and fingerprints as 32-byte BLOBs instead of 64 hex characters (a record shrinks by
+  // about 70 bytes). The chain itself is unchanged: MACs are still computed over the hex form.
+  `
+  CREATE TABLE audit_v3 (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    integration TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    method TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    code TEXT,
+    status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    bytes_out INTEGER NOT NULL,
+    bytes_in INTEGER NOT NULL,
+    cost INTEGER NOT NULL,
+    fingerprint BLOB,
+    mac BLOB NOT NULL
+  );
+  INSERT INTO audit_v3 SELECT id, at, request_id, integration, purpose, method, host, path, outcome, code, status,
+    latency_ms, bytes_out, bytes_in, cost, unhex(fingerprint), unhex(mac) FROM audit ORDER BY id;
+  DROP TABLE audit;
+  ALTER TABLE audit_v3 RENAME TO audit;
+  CREATE INDEX audit_by_integration ON audit (integration, id);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

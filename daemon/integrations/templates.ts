@@ -3,8 +3,8 @@
 // spec that the operator still has to approve (SPEC rule 2).
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PROJECT_ROOT } from '../install.ts';
 import {
   integrationSchema,
   templateSchema,
@@ -15,7 +15,7 @@ import {
   type Template,
 } from './schema.ts';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
+export const TEMPLATES_DIR = join(PROJECT_ROOT, 'daemon', 'integrations', 'templates');
 
 /** What the operator adds to a template; anything left out comes from the template. */
 export interface TemplateInput {

@@ -82,11 +82,15 @@ export class Ledger {
     return { ...this.global, period };
   }
 
-  /** What is left under both caps, in micro-dollars. */
-  remaining(integrationId: number, caps: Caps, at: number): Micros {
+  /**
+   * What is left under both caps, in micro-dollars; with `settling`, what will be left once that
+   * reservation is settled at that cost (a call's answer says so before its settle is written).
+   */
+  remaining(integrationId: number, caps: Caps, at: number, settling?: { amount: Micros; cost: Micros }): Micros {
     const u = this.usage(integrationId, at);
-    const own = caps.integration - u.spent - u.reserved;
-    const global = caps.global === null ? Infinity : caps.global - this.global.spent - this.global.reserved;
+    const change = settling ? settling.amount - settling.cost : 0;
+    const own = caps.integration - u.spent - u.reserved + change;
+    const global = caps.global === null ? Infinity : caps.global - this.global.spent - this.global.reserved + change;
     return Math.max(0, Math.min(own, global));
   }
 

@@ -93,8 +93,7 @@ export class Pipeline {
       release = this.rateLimiter.acquire(integration.name, integration.spec.rateLimit, this.deps.clock.now());
       requireUsable(integration);
       this.circuits.check(integration.name, this.deps.clock.now());
-      ctx.reservation = this.reserve(ctx, integration);
-      const key = await this.readKey(integration);
+      const key = await this.reserveWhileReadingKey(ctx, integration);
       refuseIfCarried(key, [req.rawPath, req.rawQuery, ctx.purpose], body);
       const withKey = attachKey(integration, key, out);
       let response: UpstreamResponse;
@@ -180,6 +179,26 @@ export class Pipeline {
     }
   }
 
+  /**
+   * The keychain read (a D-Bus round trip, in libuv's thread pool) runs while the reservation is
+   * committed. Only when the reservation can succeed: a call refused for its budget, as every call
+   * of a runaway loop is, must stay cheap and never reach the keychain.
+   */
+  private async reserveWhileReadingKey(ctx: CallContext, integration: Integration): Promise<string> {
+    if (this.remaining(integration) < integration.pricing.max) {
+      ctx.reservation = this.reserve(ctx, integration);
+      return this.readKey(integration);
+    }
+    const key = this.readKey(integration);
+    try {
+      ctx.reservation = this.reserve(ctx, integration);
+    } catch (e) {
+      key.catch(() => undefined);
+      throw e;
+    }
+    return key;
+  }
+
   private async readKey(integration: Integration): Promise<string> {
     try {
       return await readKey(this.deps.keychain, integration);
@@ -212,7 +231,7 @@ export class Pipeline {
       else {
         const cost = integration.pricing.perRequest;
         headers['tollgate-cost-usd'] = formatUsd(cost);
-        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration) + ctx.reservation!.amount - cost);
+        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration, { amount: ctx.reservation!.amount, cost }));
       }
       sink.head(res.status, headers);
       ctx.headersSent = true;
@@ -240,24 +259,31 @@ export class Pipeline {
     }
     const result = meter.finish(true);
     if (result.overMax) this.deps.monitor.costOverMax(integration, result.cost, this.deps.clock.now());
-    this.settle(ctx, integration, 'ok', null, res.status, bytesIn, result.cost);
-    const costHeaders = { 'tollgate-cost-usd': formatUsd(result.cost), 'tollgate-remaining-usd': formatUsd(this.remaining(integration)) };
+    const costHeaders = {
+      'tollgate-cost-usd': formatUsd(result.cost),
+      'tollgate-remaining-usd': formatUsd(this.remaining(integration, { amount: ctx.reservation!.amount, cost: result.cost })),
+    };
+    // The answer goes out first and the settle follows in the same turn of the event loop: the
+    // assistant does not wait for the commit, and nothing else runs in between (the reservation is
+    // already durable, so a crash right here still leaves the call recorded at its maximum).
     if (hold) {
       sink.head(res.status, { ...headers, ...costHeaders });
       ctx.headersSent = true;
-      for (const chunk of held) if (!sink.write(chunk)) await sink.drain();
+      // Already in memory: handed to the socket whole, without waiting for it to drain.
+      for (const chunk of held) sink.write(chunk);
       sink.end();
     } else {
       sink.end(sse ? costHeaders : undefined);
     }
+    this.settle(ctx, integration, 'ok', null, res.status, bytesIn, result.cost);
   }
 
   private upstreamResult(integration: Integration, failed: boolean): void {
     if (this.circuits.record(integration.name, failed, this.deps.clock.now())) this.deps.monitor.circuitOpened(integration, this.deps.clock.now());
   }
 
-  private remaining(integration: Integration): Micros {
-    return this.deps.ledger.remaining(integration.id, this.caps(integration), this.deps.clock.now());
+  private remaining(integration: Integration, settling?: { amount: Micros; cost: Micros }): Micros {
+    return this.deps.ledger.remaining(integration.id, this.caps(integration), this.deps.clock.now(), settling);
   }
 
   /** Settles the open reservation (once) and writes the call's audit record with it. */

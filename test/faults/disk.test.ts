@@ -1,13 +1,15 @@
 // The data folder on a full disk and made read-only, with calls in flight. TOLLGATE_HOME is a tiny
 // tmpfs (root only: skipped otherwise). Calls that cannot be written down are refused with
 // audit_unavailable and never sent; the operator gets a critical alert (delivered as a
-// notification even when it cannot be stored); once space is back the daemon serves again.
+// notification even when it cannot be stored, and in the alert list once space is back); once
+// space is back the daemon serves again.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, readlinkSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/daemon-process.ts';
+import type { Alert } from '../../daemon/alerts/alerts.ts';
 import { Harness } from '../helpers/harness.ts';
 import { type Handler, json } from '../helpers/upstream.ts';
 import { auditRecords, code, expectConsistent, settled, spendOf } from './invariants.ts';
@@ -95,8 +97,16 @@ describe.skipIf(!root && !process.env.CI)('the data folder fails under calls in 
 
   it('on a full disk: refused with audit_unavailable, never sent unaudited, critical alert; serves again once space is back', async () => {
     await fullDiskRun();
+    // Time moves on before anything could be stored: the alert must keep when it happened.
+    const faultAt = h!.clock.now();
+    h!.clock.advance(5 * 60_000);
     // Space is back: the daemon serves again by itself.
     expect((await h!.control('GET', '/v1/health')).status).toBe(200);
+    // The alert it could only deliver while the disk was full is now in the operator's list.
+    const stored = (await h!.control('GET', '/v1/alerts?tier=critical')).json.alerts as Alert[];
+    expect(stored.filter((a) => a.kind === 'audit_unavailable')).toEqual([
+      expect.objectContaining({ tier: 'critical', title: 'Audit log cannot be written', firstAt: faultAt }),
+    ]);
     const after = await h!.call('search', '/res/v1/web/search?q=after');
     expect(after.status).toBe(200);
     // Calls whose settle could not be written keep their reservation (at the maximum) open until

@@ -49,13 +49,17 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
   await waitFor(() => /KEYRING \d+ \S+/.test(out), 'the private keyring to start');
   const [, pid, address] = /KEYRING (\d+) (\S+)/.exec(out)!;
   const k = { address: address!, keyringPid: Number(pid), session, dir };
-  // Ready once its default collection (the unlocked login keyring) exists, not merely once it answers.
+  const ask = (path: string, method: string, ...args: string[]): string => execFileSync('dbus-send',
+    ['--session', '--print-reply', '--reply-timeout=1000', '--dest=org.freedesktop.secrets', path, method, ...args],
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  // Ready once its default collection (the login keyring) exists AND is unlocked: the alias can
+  // answer while the unlock is still under way, and a write then fails on a locked collection.
   await waitFor(() => {
     try {
-      const out = execFileSync('dbus-send', ['--session', '--print-reply', '--reply-timeout=1000', '--dest=org.freedesktop.secrets',
-        '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'],
-      { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      return /object path "\/org\/freedesktop\/secrets\/collection\/[^"]+"/.test(out);
+      const collection = /object path "(\/org\/freedesktop\/secrets\/collection\/[^"]+)"/.exec(
+        ask('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'))?.[1];
+      return collection !== undefined
+        && /boolean false/.test(ask(collection, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'));
     } catch {
       return false;
     }

@@ -1,11 +1,14 @@
 // Upstream faults with many calls in flight: a 5xx storm (the circuit opens, nothing is retried),
 // SSE streams cut before their usage event (charged at the maximum), slowloris bodies (timeout,
-// charged at the maximum). After each: the ledger and the audit agree and the daemon serves again.
+// charged at the maximum), connections reset before any answer or mid-body, upstreams that never
+// answer (timeout), answers over the response cap (declared or grown), and truncated bodies. A
+// call that may have reached the provider costs its maximum; an answer cut after it began is billed
+// as the meter reads it. After each: the ledger and the audit agree and the daemon serves again.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness } from '../helpers/harness.ts';
-import { json, type Handler, slowBody, sse } from '../helpers/upstream.ts';
+import { Harness, type Reply } from '../helpers/harness.ts';
+import { cutBody, destroy, hang, json, type Handler, slowBody, sse } from '../helpers/upstream.ts';
 import { FAILURES_TO_OPEN } from '../../daemon/pipeline/circuit.ts';
-import { alertsOf, auditRecords, code, expectConsistent, settled } from './invariants.ts';
+import { type AuditRecord, alertsOf, auditRecords, code, expectConsistent, settled } from './invariants.ts';
 
 const IN_FLIGHT = 20;
 const CAP_USD = 10;
@@ -16,6 +19,62 @@ const late = (ms: number, h: Handler): Handler => async (req, res, body) => {
   await sleep(ms);
   await h(req, res, body);
 };
+
+/** IN_FLIGHT calls at once to one integration; each reply, or 'cut'. */
+const burst = (h: Harness, name: string, path: string, tag: string, n = IN_FLIGHT): Promise<Array<Reply | 'cut'>> =>
+  Promise.all(Array.from({ length: n }, (_, i) => settled(h.call(name, `${path}?q=${tag}-${i}`))));
+
+/** Every reply is Tollgate's refusal with `code` and its SPEC status. */
+function expectRefused(replies: Array<Reply | 'cut'>, status: number, expected: string): void {
+  for (const r of replies) {
+    expect(r).not.toBe('cut');
+    if (r !== 'cut') expect({ status: r.status, code: code(r) }).toEqual({ status, code: expected });
+  }
+}
+
+// Two integrations on one upstream: "search" passes its answer on as it streams in (fixed price);
+// "metered" holds its JSON answer to read the cost from it, so a failure is still a clean refusal.
+const STREAMED = { name: 'search', path: '/res/v1/web/search', perRequest: 0.001, max: 0.002 };
+const HELD = { name: 'metered', path: '/v1/metered', max: 0.004 };
+const micros = (usd: number) => Math.round(usd * 1e6);
+
+async function addBoth(h: Harness): Promise<void> {
+  await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
+  await h.addIntegration({
+    name: HELD.name,
+    routes: [{ method: 'GET', path: HELD.path }],
+    pricing: { costPointer: '/cost', maxPerRequestUsd: HELD.max },
+    monthlyCapUsd: CAP_USD,
+  });
+}
+
+/** Half the burst to each integration, all in flight together. */
+async function burstBoth(h: Harness, tag: string): Promise<{ streamed: Array<Reply | 'cut'>; held: Array<Reply | 'cut'> }> {
+  const [streamed, held] = await Promise.all([
+    burst(h, STREAMED.name, STREAMED.path, tag, IN_FLIGHT / 2),
+    burst(h, HELD.name, HELD.path, tag, IN_FLIGHT / 2),
+  ]);
+  return { streamed, held };
+}
+
+/** The invariants for both integrations; returns their audit records. */
+async function expectBothConsistent(h: Harness): Promise<{ streamed: AuditRecord[]; held: AuditRecord[] }> {
+  return {
+    streamed: await expectConsistent(h, STREAMED.name, CAP_USD, STREAMED.path),
+    held: await expectConsistent(h, HELD.name, CAP_USD, HELD.path),
+  };
+}
+
+/** A normal answer: both integrations serve again, each charged what it should be. */
+async function expectBothServe(h: Harness): Promise<void> {
+  h.upstream.setHandler(json(200, { results: [], cost: 0.001 }));
+  const [streamed, held] = await Promise.all([h.call(STREAMED.name, `${STREAMED.path}?q=after`), h.call(HELD.name, `${HELD.path}?q=after`)]);
+  expect(streamed.status).toBe(200);
+  expect(streamed.headers['tollgate-cost-usd']).toBe('0.001000');
+  expect(held.status).toBe(200);
+  expect(held.headers['tollgate-cost-usd']).toBe('0.001000');
+  await expectBothConsistent(h);
+}
 
 describe('upstream faults with calls in flight', () => {
   let h: Harness;
@@ -107,5 +166,102 @@ describe('upstream faults with calls in flight', () => {
     expect(ok.headers['tollgate-cost-usd']).toBe('0.001000');
     expect((await auditRecords(h, 'search'))).toHaveLength(IN_FLIGHT + 1);
     await expectConsistent(h, 'search', CAP_USD);
+  });
+
+  it('connections reset before any answer: upstream_error, charged at the maximum, no retries; serves again after the cool-down', async () => {
+    h = await Harness.start({ handler: late(200, destroy()) });
+    await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
+    const replies = await burst(h, 'search', '/res/v1/web/search', 'reset');
+    expectRefused(replies, 502, 'upstream_error');
+    // Each reached the upstream once, and may have been billed there: counted at its maximum.
+    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+    const records = await expectConsistent(h, 'search', CAP_USD);
+    expect(records).toHaveLength(IN_FLIGHT);
+    for (const r of records) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', cost: micros(STREAMED.max), status: null });
+    // No answer counts as a failure of the provider: the circuit opened.
+    expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open' && a.integration === 'search')).toHaveLength(1);
+
+    h.upstream.setHandler(json(200, { results: [] }));
+    h.clock.advance(31_000);
+    expect((await h.call('search', '/res/v1/web/search?q=after')).status).toBe(200);
+    await expectConsistent(h, 'search', CAP_USD);
+  });
+
+  for (const [label, reset] of [['reset', true], ['closed cleanly (a truncated body)', false]] as const) {
+    it(`connections ${label} mid-body, after the headers: streamed answers cut, held ones upstream_error; billed as metered`, async () => {
+      h = await Harness.start();
+      await addBoth(h);
+      // 10 000 bytes declared, 1 000 sent.
+      h.upstream.setHandler(late(200, cutBody(10_000, 'a'.repeat(1000), { reset })));
+      const { streamed, held } = await burstBoth(h, 'cut');
+      // Headers and the first bytes went out to the assistant before the cut: its stream ends abruptly.
+      for (const r of streamed) expect(r).toBe('cut');
+      expectRefused(held, 502, 'upstream_error');
+      for (const r of held) if (r !== 'cut') expect(r.text).not.toContain('aaaa');
+      expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+      const records = await expectBothConsistent(h);
+      // The provider answered, so the call happened: a fixed price is owed; an unreadable cost is the maximum.
+      for (const r of records.streamed) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', status: 200, cost: micros(STREAMED.perRequest) });
+      for (const r of records.held) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', status: 200, cost: micros(HELD.max) });
+      // An answer that began is no sign of a dead provider: the circuit stays closed.
+      expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open')).toEqual([]);
+      await expectBothServe(h);
+    });
+  }
+
+  it('an upstream that never answers: upstream_timeout after headersMs, charged at the maximum; serves again after the cool-down', async () => {
+    h = await Harness.start({ handler: hang(), timeouts: { connectMs: 2000, headersMs: 500, bodyMs: 500 } });
+    await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
+    const started = Date.now();
+    const replies = await burst(h, 'search', '/res/v1/web/search', 'hang');
+    expectRefused(replies, 504, 'upstream_timeout');
+    // Given up on after the headers timeout, not the default 30 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+    const records = await expectConsistent(h, 'search', CAP_USD);
+    expect(records).toHaveLength(IN_FLIGHT);
+    for (const r of records) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_timeout', cost: micros(STREAMED.max), status: null });
+    expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open' && a.integration === 'search')).toHaveLength(1);
+
+    h.upstream.setHandler(json(200, { results: [] }));
+    h.clock.advance(31_000);
+    expect((await h.call('search', '/res/v1/web/search?q=after')).status).toBe(200);
+    await expectConsistent(h, 'search', CAP_USD);
+  });
+
+  it('answers declared larger than maxResponseBytes: upstream_error before a byte is passed on, charged at the maximum', async () => {
+    h = await Harness.start();
+    await addBoth(h);
+    expect((await h.control('PATCH', '/v1/settings', { maxResponseBytes: 2048 })).status).toBe(200);
+    // json() declares its Content-Length.
+    h.upstream.setHandler(late(200, json(200, { blob: 'x'.repeat(10 * 1024), cost: 0.001 })));
+    const { streamed, held } = await burstBoth(h, 'big');
+    for (const replies of [streamed, held]) {
+      expectRefused(replies, 502, 'upstream_error');
+      for (const r of replies) if (r !== 'cut') expect(r.json.error.message).toMatch(/larger than 2048 bytes/);
+    }
+    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+    const records = await expectBothConsistent(h);
+    for (const r of records.streamed) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', cost: micros(STREAMED.max) });
+    for (const r of records.held) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', cost: micros(HELD.max) });
+    // Small answers still fit under the cap.
+    await expectBothServe(h);
+  });
+
+  it('answers that grow past maxResponseBytes (no declared length): streamed ones cut, held ones upstream_error', async () => {
+    h = await Harness.start();
+    await addBoth(h);
+    expect((await h.control('PATCH', '/v1/settings', { maxResponseBytes: 2048 })).status).toBe(200);
+    h.upstream.setHandler(late(200, slowBody(Array.from({ length: 10 }, () => 'y'.repeat(1024)), 5, { contentType: 'application/json' })));
+    const { streamed, held } = await burstBoth(h, 'grows');
+    // What was passed on is never passed off as complete.
+    for (const r of streamed) expect(r).toBe('cut');
+    expectRefused(held, 502, 'upstream_error');
+    for (const r of held) if (r !== 'cut') expect(r.text).not.toContain('yyyy');
+    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+    const records = await expectBothConsistent(h);
+    for (const r of records.streamed) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', status: 200, cost: micros(STREAMED.perRequest) });
+    for (const r of records.held) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', status: 200, cost: micros(HELD.max) });
+    await expectBothServe(h);
   });
 });

@@ -129,6 +129,24 @@ export function destroy(): Handler {
   };
 }
 
+/**
+ * Declares a body of `declared` bytes (Content-Length) but sends only `sent`, then ends the
+ * connection: closed cleanly (a truncated body), or with `reset` a TCP reset as destroy() sends.
+ */
+export function cutBody(declared: number, sent: string | Buffer, opts: { reset?: boolean } = {}): Handler {
+  return async (req, res, body) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(declared) });
+    await writeAsync(res, sent);
+    if (!opts.reset) {
+      res.socket?.end();
+      return;
+    }
+    // A reset makes the client drop what it has not read yet: let the headers and bytes arrive first.
+    await sleep(50);
+    await destroy()(req, res, body);
+  };
+}
+
 /** Starts an upstream on 127.0.0.1 (random port). Default handler: `json(200, { ok: true })`. */
 export async function startUpstream(
   pki: Pick<TestPki, 'certPem' | 'keyPem'>,

@@ -1,9 +1,10 @@
 // `tollgate/client` as another Node program gets it: the package export, built to JavaScript
 // (what `npm install` builds), talking to a real daemon.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staleSource } from '../../../daemon/build.mjs';
 import { Harness } from '../../helpers/harness.ts';
 import { json } from '../../helpers/upstream.ts';
 
@@ -13,7 +14,10 @@ describe('the tollgate/client package export', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', 'daemon/client/tsconfig.lib.json'], { cwd: ROOT });
+    // Built by `npm test` before the tests start (rebuilding here would race the daemons other test
+    // files start from the same build).
+    const stale = staleSource();
+    if (stale) throw new Error(`out/lib/ is older than ${stale}: run "npm run build:daemon" first (npm test does)`);
     h = await Harness.start({ handler: json(200, { hits: 1 }) });
     await h.addIntegration();
   });

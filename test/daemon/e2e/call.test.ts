@@ -74,6 +74,23 @@ describe('a call through the agent socket', () => {
     expect(r.headers['tollgate-cost-usd']).toBe('0.050000');
   });
 
+  it('says what is left after the call, even when a reported cost runs past the maximum and the cap', async () => {
+    await h.addIntegration({
+      name: 'exa-small', auth: { type: 'header', name: 'x-api-key' }, routes: [{ method: 'POST', path: '/search' }],
+      pricing: { costPointer: '/costDollars/total', maxPerRequestUsd: 0.01 }, monthlyCapUsd: 0.02,
+    });
+    h.upstream.setHandler(json(200, { results: [], costDollars: { total: 0.004 } }));
+    const first = await h.call('exa-small', '/search', { method: 'POST', body: '{}' });
+    expect(first.headers['tollgate-remaining-usd']).toBe('0.016000');
+    // The ledger records the real cost (0.03 > the 0.01 maximum): nothing is left, never less.
+    h.upstream.setHandler(json(200, { results: [], costDollars: { total: 0.03 } }));
+    const over = await h.call('exa-small', '/search', { method: 'POST', body: '{}' });
+    expect(over.headers['tollgate-cost-usd']).toBe('0.030000');
+    expect(over.headers['tollgate-remaining-usd']).toBe('0.000000');
+    const spend = await h.control('GET', '/v1/spend');
+    expect(spend.json.integrations.find((i: { name: string }) => i.name === 'exa-small')).toMatchObject({ spentUsd: 0.034, remainingUsd: 0 });
+  });
+
   it('streams server-sent events and meters them from the usage event', async () => {
     await h.addIntegration({
       name: 'llm', auth: { type: 'bearer' }, routes: [{ method: 'POST', path: '/chat/completions' }],

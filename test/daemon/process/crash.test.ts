@@ -54,6 +54,11 @@ describe('a daemon killed with calls in flight', () => {
     t.upstream.setHandler(json(200, { results: [] }));
     const d = await t.start();
     expect(d.stdout).toContain(`settled ${IN_FLIGHT} call(s) left open by an earlier stop at their reserved amount`);
+    // The operator hears of it too, not only whoever reads the daemon's output.
+    const alerts = await t.control('GET', '/v1/alerts');
+    expect(alerts.json.alerts).toContainEqual(expect.objectContaining({
+      tier: 'warning', kind: 'calls_recovered', message: expect.stringContaining(`${IN_FLIGHT} call(s) were still open`),
+    }));
 
     const spend = await t.control('GET', '/v1/spend');
     const total = PER_REQUEST + IN_FLIGHT * MAX;

@@ -1,0 +1,82 @@
+// The audit table's move to BLOB MACs and fingerprints (migration 3): a chain written under
+// schema 2 (hex text) must read back identically and still verify, and tampering must still show.
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../../daemon/audit/log.ts';
+import type { AuditEntry, AuditRecord } from '../../../daemon/audit/record.ts';
+import { MIGRATIONS, migrate } from '../../../daemon/db/migrations.ts';
+
+const KEY = randomBytes(32);
+const COLUMNS = 'id, at, request_id, integration, purpose, method, host, path, outcome, code, status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac';
+
+const entry = (i: number): AuditEntry => ({
+  at: 1_700_000_000_000 + i, requestId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, integration: i % 2 ? 'exa' : 'brave-search',
+  purpose: `look up item ${i}`, method: 'GET', host: 'api.example.com', path: '/search', outcome: i % 3 ? 'ok' : 'refused',
+  code: i % 3 ? null : 'cap_exceeded', status: i % 3 ? 200 : null, latencyMs: i, bytesOut: 0, bytesIn: 100 * i, cost: 5000 * i,
+  fingerprint: i % 3 ? randomBytes(32).toString('hex') : null,
+});
+
+/** A database at `version`, as that Tollgate left it. */
+function atVersion(version: number): Database.Database {
+  const db = new Database(':memory:');
+  for (let v = 0; v < version; v++) db.exec(MIGRATIONS[v]!);
+  db.pragma(`user_version = ${version}`);
+  return db;
+}
+
+describe('audit migration 3: MACs and fingerprints as BLOBs', () => {
+  const open: Database.Database[] = [];
+  const track = (db: Database.Database) => (open.push(db), db);
+  afterEach(() => { for (const db of open.splice(0)) db.close(); });
+
+  /** The records a schema-2 daemon would have written: the same chain, MACs and fingerprints as hex text. */
+  function schema2Chain(n: number): { db: Database.Database; records: AuditRecord[] } {
+    const current = track(atVersion(MIGRATIONS.length));
+    const log = new AuditLog(current, KEY);
+    log.transaction(() => { for (let i = 1; i <= n; i++) log.append(entry(i)); });
+    const records = [...log.all()];
+    const old = track(atVersion(2));
+    const insert = old.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (${COLUMNS.split(', ').map(() => '?').join(', ')})`);
+    for (const r of records) {
+      insert.run(r.id, r.at, r.requestId, r.integration, r.purpose, r.method, r.host, r.path, r.outcome, r.code, r.status,
+        r.latencyMs, r.bytesOut, r.bytesIn, r.cost, r.fingerprint, r.mac);
+    }
+    return { db: old, records };
+  }
+
+  it('keeps every record as it was, and the chain verifies and goes on', () => {
+    const { db, records } = schema2Chain(30);
+    expect(db.prepare('SELECT typeof(mac) AS t FROM audit LIMIT 1').get()).toEqual({ t: 'text' });
+    migrate(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare('SELECT DISTINCT typeof(mac) AS t FROM audit').all()).toEqual([{ t: 'blob' }]);
+    expect(db.prepare("SELECT DISTINCT length(fingerprint) AS n FROM audit WHERE fingerprint IS NOT NULL").all()).toEqual([{ n: 32 }]);
+    // The index by integration came back with the rebuilt table.
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit'").all()).toEqual([{ name: 'audit_by_integration' }]);
+
+    const log = new AuditLog(db, KEY);
+    expect([...log.all()]).toEqual(records);
+    expect(log.verify({ id: 30, mac: records[29]!.mac })).toEqual({ ok: true, records: 30 });
+    expect(log.latest).toEqual({ id: 30, mac: records[29]!.mac });
+    log.transaction(() => log.append(entry(31)));
+    expect(log.verify()).toEqual({ ok: true, records: 31 });
+  });
+
+  it('an edit to a stored MAC or field still breaks the chain at that record', () => {
+    const { db } = schema2Chain(10);
+    migrate(db);
+    db.prepare('UPDATE audit SET mac = zeroblob(32) WHERE id = 4').run();
+    expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: 3, firstBad: 4 });
+    const { db: other } = schema2Chain(10);
+    migrate(other);
+    other.prepare('UPDATE audit SET cost = cost + 1 WHERE id = 7').run();
+    expect(new AuditLog(other, KEY).verify()).toEqual({ ok: false, records: 6, firstBad: 7 });
+  });
+
+  it('a database from a newer Tollgate is refused, not downgraded', () => {
+    const db = track(atVersion(MIGRATIONS.length));
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    expect(() => migrate(db)).toThrow(/newer Tollgate/);
+  });
+});
