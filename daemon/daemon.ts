@@ -164,10 +164,11 @@ export class Daemon {
     return this.settings;
   }
 
-  /** Every stored key's fingerprint, decommissioned ones too: a leaked old key must not leave either. */
+  /** Every stored key's fingerprint, decommissioned and rotated-out ones too: a leaked old key must not leave either. */
   private refreshStoredKeys(): void {
     this.scanner.setStoredKeys(this.db.prepare(`SELECT key_fingerprint AS fingerprint, key_length AS length, key_rolling AS rolling
-      FROM integrations WHERE key_fingerprint IS NOT NULL`).all() as StoredKey[]);
+      FROM integrations WHERE key_fingerprint IS NOT NULL
+      UNION SELECT fingerprint, length, rolling FROM retired_keys`).all() as StoredKey[]);
   }
 
   /** An assistant's proposal: stored, announced, never acted on by itself. */

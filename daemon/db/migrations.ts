@@ -139,6 +139,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE audit_v3 RENAME TO audit;
   CREATE INDEX audit_by_integration ON audit (integration, id);
   `,
+  // 4: keys rotated out, known by fingerprint only, so the scanner still stops them going out
+  // (a rotated key may still work at the provider until someone revokes it).
+  `
+  CREATE TABLE retired_keys (
+    fingerprint TEXT PRIMARY KEY,
+    length INTEGER NOT NULL,
+    rolling INTEGER,
+    integration TEXT NOT NULL,
+    retired_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -84,10 +84,16 @@ export class Registry {
     return this.reload(name);
   }
 
+  /** Records the new key; the one it replaces is kept among the retired keys (by fingerprint only). */
   setKeyFingerprint(name: string, key: { fingerprint: string; length: number; rolling: number }, now: number): Integration {
     const i = this.requireLive(name);
-    this.db.prepare('UPDATE integrations SET key_fingerprint = ?, key_length = ?, key_rolling = ?, key_set_at = ?, updated_at = ? WHERE id = ?')
-      .run(key.fingerprint, key.length, key.rolling, now, now, i.id);
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT OR IGNORE INTO retired_keys (fingerprint, length, rolling, integration, retired_at)
+        SELECT key_fingerprint, key_length, key_rolling, name, ? FROM integrations
+        WHERE id = ? AND key_fingerprint IS NOT NULL AND key_fingerprint != ?`).run(now, i.id, key.fingerprint);
+      this.db.prepare('UPDATE integrations SET key_fingerprint = ?, key_length = ?, key_rolling = ?, key_set_at = ?, updated_at = ? WHERE id = ?')
+        .run(key.fingerprint, key.length, key.rolling, now, now, i.id);
+    })();
     return this.reload(name);
   }
 

@@ -168,24 +168,33 @@ describe('upstream faults with calls in flight', () => {
     await expectConsistent(h, 'search', CAP_USD);
   });
 
-  it('connections reset before any answer: upstream_error, charged at the maximum, no retries; serves again after the cool-down', async () => {
-    h = await Harness.start({ handler: late(200, destroy()) });
-    await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
-    const replies = await burst(h, 'search', '/res/v1/web/search', 'reset');
-    expectRefused(replies, 502, 'upstream_error');
-    // Each reached the upstream once, and may have been billed there: counted at its maximum.
-    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
-    const records = await expectConsistent(h, 'search', CAP_USD);
-    expect(records).toHaveLength(IN_FLIGHT);
-    for (const r of records) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_error', cost: micros(STREAMED.max), status: null });
-    // No answer counts as a failure of the provider: the circuit opened.
-    expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open' && a.integration === 'search')).toHaveLength(1);
+  // No answer at all: the call may have reached the provider (billed at its maximum), and a
+  // provider that does not answer is failing (the circuit opens).
+  const NO_ANSWER = [
+    { label: 'connections reset before any answer', handler: late(200, destroy()), timeouts: undefined, status: 502, code: 'upstream_error', tag: 'reset' },
+    // Given up on after headersMs, not the default 30 s.
+    { label: 'an upstream that never answers (headersMs)', handler: hang(), timeouts: { connectMs: 2000, headersMs: 500, bodyMs: 500 }, status: 504, code: 'upstream_timeout', tag: 'hang' },
+  ] as const;
+  for (const c of NO_ANSWER) {
+    it(`${c.label}: ${c.code}, charged at the maximum, no retries; serves again after the cool-down`, async () => {
+      h = await Harness.start({ handler: c.handler, ...(c.timeouts ? { timeouts: c.timeouts } : {}) });
+      await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
+      const started = Date.now();
+      const replies = await burst(h, 'search', '/res/v1/web/search', c.tag);
+      expectRefused(replies, c.status, c.code);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
+      const records = await expectConsistent(h, 'search', CAP_USD);
+      expect(records).toHaveLength(IN_FLIGHT);
+      for (const r of records) expect(r).toMatchObject({ outcome: 'error', code: c.code, cost: micros(STREAMED.max), status: null });
+      expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open' && a.integration === 'search')).toHaveLength(1);
 
-    h.upstream.setHandler(json(200, { results: [] }));
-    h.clock.advance(31_000);
-    expect((await h.call('search', '/res/v1/web/search?q=after')).status).toBe(200);
-    await expectConsistent(h, 'search', CAP_USD);
-  });
+      h.upstream.setHandler(json(200, { results: [] }));
+      h.clock.advance(31_000);
+      expect((await h.call('search', '/res/v1/web/search?q=after')).status).toBe(200);
+      await expectConsistent(h, 'search', CAP_USD);
+    });
+  }
 
   for (const [label, reset] of [['reset', true], ['closed cleanly (a truncated body)', false]] as const) {
     it(`connections ${label} mid-body, after the headers: streamed answers cut, held ones upstream_error; billed as metered`, async () => {
@@ -208,26 +217,6 @@ describe('upstream faults with calls in flight', () => {
       await expectBothServe(h);
     });
   }
-
-  it('an upstream that never answers: upstream_timeout after headersMs, charged at the maximum; serves again after the cool-down', async () => {
-    h = await Harness.start({ handler: hang(), timeouts: { connectMs: 2000, headersMs: 500, bodyMs: 500 } });
-    await h.addIntegration({ pricing: { perRequestUsd: STREAMED.perRequest, maxPerRequestUsd: STREAMED.max }, monthlyCapUsd: CAP_USD });
-    const started = Date.now();
-    const replies = await burst(h, 'search', '/res/v1/web/search', 'hang');
-    expectRefused(replies, 504, 'upstream_timeout');
-    // Given up on after the headers timeout, not the default 30 s.
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(h.upstream.requests).toHaveLength(IN_FLIGHT);
-    const records = await expectConsistent(h, 'search', CAP_USD);
-    expect(records).toHaveLength(IN_FLIGHT);
-    for (const r of records) expect(r).toMatchObject({ outcome: 'error', code: 'upstream_timeout', cost: micros(STREAMED.max), status: null });
-    expect((await alertsOf(h)).filter((a) => a.kind === 'circuit_open' && a.integration === 'search')).toHaveLength(1);
-
-    h.upstream.setHandler(json(200, { results: [] }));
-    h.clock.advance(31_000);
-    expect((await h.call('search', '/res/v1/web/search?q=after')).status).toBe(200);
-    await expectConsistent(h, 'search', CAP_USD);
-  });
 
   it('answers declared larger than maxResponseBytes: upstream_error before a byte is passed on, charged at the maximum', async () => {
     h = await Harness.start();

@@ -327,6 +327,15 @@ describe('refusals decided from the request alone', () => {
     it("another integration's key", () =>
       blocked(() => h.call('search', `/res/v1/web/search?q=${otherKey}`), /credential \(stored key\)/, [otherKey]));
 
+    it('a key rotated out, still good at the provider until someone revokes it', async () => {
+      const old = await h.addIntegration({ name: 'rotated', auth: { type: 'bearer' } });
+      expect((await h.control('PUT', '/v1/integrations/rotated/key', { key: `tg-test-key-new-${old.slice(-12)}` })).status).toBe(200);
+      await blocked(() => h.call('search', `/res/v1/web/search?q=${old}`), /credential \(stored key\)/, [old]);
+      // Remembered across a restart of the scanner's list (any later key change rebuilds it from the database).
+      expect((await h.control('PUT', '/v1/integrations/rotated/key', { key: `tg-test-key-newer-${old.slice(-12)}` })).status).toBe(200);
+      await blocked(() => h.call('search', '/v1/extract', { method: 'POST', body: JSON.stringify({ text: old }) }), /credential \(stored key\)/, [old]);
+    });
+
     it("another integration's key in an ordinary header that would otherwise be forwarded", () =>
       blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'x-anything': otherKey } }), /credential \(stored key\)/, [otherKey]));
 
