@@ -5,6 +5,7 @@ import { nativeNotifier } from '../alerts/notifier.ts';
 import { systemClock } from '../clock.ts';
 import { ControlClient } from '../client/control-client.ts';
 import { BIN, PROJECT_ROOT } from '../install.ts';
+import { withDeadline } from '../keychain/deadline.ts';
 import { keytarKeychain } from '../keychain/keytar-keychain.ts';
 import { AUDIT_KEY_ACCOUNT, KEYCHAIN_SERVICE, KeychainUnavailableError } from '../keychain/keychain.ts';
 import { resolvePaths } from '../paths.ts';
@@ -46,7 +47,7 @@ export async function runDaemon(): Promise<void> {
 
 // TOLLGATE_KEYCHAIN_SERVICE lets tests and side-by-side installs keep their keys apart.
 function keychain() {
-  return keytarKeychain(process.env.TOLLGATE_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE);
+  return withDeadline(keytarKeychain(process.env.TOLLGATE_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
 }
 
 function noKeychain(e: KeychainUnavailableError): never {

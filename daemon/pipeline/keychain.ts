@@ -23,7 +23,7 @@ export async function readKey(keychain: Keychain, integration: Integration): Pro
   }
   if (!key) {
     throw new TollgateError('keychain_unavailable',
-      `The keychain holds no key for ${integration.name}. The operator has been told and has to set the key again.`);
+      `The keychain gave no key for ${integration.name}: it is locked, or the key was removed from it. The operator has been told.`);
   }
   return key;
 }

@@ -1,4 +1,4 @@
-// The keyring daemon killed with calls in flight. The daemon process gets a Secret Service of its
+// The keyring daemon killed, or its keyring locked, with calls in flight. The daemon process gets a Secret Service of its
 // own (a private D-Bus session with its own gnome-keyring-daemon, started and killed here by pid),
 // so the keyring this test run shares with other test files is never touched.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -49,22 +49,31 @@ async function startPrivateKeyring(): Promise<PrivateKeyring> {
   await waitFor(() => /KEYRING \d+ \S+/.test(out), 'the private keyring to start');
   const [, pid, address] = /KEYRING (\d+) (\S+)/.exec(out)!;
   const k = { address: address!, keyringPid: Number(pid), session, dir };
-  const ask = (path: string, method: string, ...args: string[]): string => execFileSync('dbus-send',
-    ['--session', '--print-reply', '--reply-timeout=1000', '--dest=org.freedesktop.secrets', path, method, ...args],
-    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   // Ready once its default collection (the login keyring) exists AND is unlocked: the alias can
   // answer while the unlock is still under way, and a write then fails on a locked collection.
   await waitFor(() => {
     try {
-      const collection = /object path "(\/org\/freedesktop\/secrets\/collection\/[^"]+)"/.exec(
-        ask('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'))?.[1];
-      return collection !== undefined
-        && /boolean false/.test(ask(collection, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'));
+      const collection = defaultCollection(k);
+      return /boolean false/.test(ask(k, collection, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'));
     } catch {
       return false;
     }
   }, 'the private keyring to hold an unlocked default collection');
   return k;
+}
+
+/** A Secret Service method call on the private keyring's bus; its reply as dbus-send prints it. */
+function ask(k: PrivateKeyring, path: string, method: string, ...args: string[]): string {
+  return execFileSync('dbus-send',
+    ['--session', '--print-reply', '--reply-timeout=1000', '--dest=org.freedesktop.secrets', path, method, ...args],
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+function defaultCollection(k: PrivateKeyring): string {
+  const path = /object path "(\/org\/freedesktop\/secrets\/collection\/[^"]+)"/.exec(
+    ask(k, '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'))?.[1];
+  if (!path) throw new Error('the keyring has no default collection yet');
+  return path;
 }
 
 function stopPrivateKeyring(k: PrivateKeyring): void {
@@ -73,7 +82,7 @@ function stopPrivateKeyring(k: PrivateKeyring): void {
   rmSync(k.dir, { recursive: true, force: true });
 }
 
-describe.skipIf(!haveTools && !process.env.CI)('the keyring daemon killed with calls in flight', () => {
+describe.skipIf(!haveTools && !process.env.CI)('the keyring killed or locked with calls in flight', () => {
   let t: Testbed | undefined;
   let k: PrivateKeyring | undefined;
   afterEach(async () => {
@@ -83,7 +92,15 @@ describe.skipIf(!haveTools && !process.env.CI)('the keyring daemon killed with c
     k = undefined;
   });
 
-  it('calls in flight finish; later calls refused keychain_unavailable, never sent; critical alert; ledger consistent', async () => {
+  const FAULTS = [
+    // Only the keyring this test started, by its pid.
+    { label: 'killed', inflict: (k: PrivateKeyring) => process.kill(k.keyringPid, 'SIGKILL') },
+    // Locked as a screen lock would: with no display for its password prompt, a read hangs until
+    // D-Bus gives up (25 s) unless the daemon's deadline answers first.
+    { label: 'locked', inflict: (k: PrivateKeyring) => ask(k, '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', `array:objpath:${defaultCollection(k)}`) },
+  ] as const;
+
+  for (const fault of FAULTS) it(`keyring ${fault.label}: calls in flight finish; later calls refused keychain_unavailable, never sent; critical alert; ledger consistent`, async () => {
     k = await startPrivateKeyring();
     t = await Testbed.create({ handler: late(500, json(200, { results: [] })) });
     await t.start({ DBUS_SESSION_BUS_ADDRESS: k.address });
@@ -92,9 +109,11 @@ describe.skipIf(!haveTools && !process.env.CI)('the keyring daemon killed with c
 
     const first = Array.from({ length: IN_FLIGHT }, (_, i) => settled(t!.call('search', `/res/v1/web/search?q=inflight-${i}`)));
     await waitFor(() => t!.upstream.requests.length === 1 + IN_FLIGHT, 'the calls in flight to reach the upstream');
-    // Only the keyring this test started, by its pid.
-    process.kill(k.keyringPid, 'SIGKILL');
+    fault.inflict(k);
+    const started = Date.now();
     const second = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => settled(t!.call('search', `/res/v1/web/search?q=dead-${i}`))));
+    // Within the keychain deadline (3 s) and some slack, never D-Bus's 25 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
     for (const r of await Promise.all(first)) {
       expect(r).not.toBe('cut');
       if (r !== 'cut') expect(r.status).toBe(200);
@@ -104,6 +123,7 @@ describe.skipIf(!haveTools && !process.env.CI)('the keyring daemon killed with c
       if (r !== 'cut') {
         expect(code(r)).toBe('keychain_unavailable');
         expect(r.status).toBe(503);
+        expect(r.json.error.message).toMatch(/keychain/);
       }
     }
     expect(t.upstream.requests).toHaveLength(1 + IN_FLIGHT);

@@ -761,7 +761,7 @@ describe('keychain_unavailable', () => {
     const before = h.upstream.requests.length;
     const r = await h.call('search', '/res/v1/web/search?q=x');
     const id = expectRefusal(r, 'keychain_unavailable');
-    expect(r.json.error.message).toMatch(/holds no key for search/);
+    expect(r.json.error.message).toMatch(/gave no key for search: it is locked, or the key was removed/);
     await expectAudited(h, id, 'keychain_unavailable', { integration: 'search', cost: 0 });
     expect(h.upstream.requests.length).toBe(before);
   });
