@@ -35,6 +35,13 @@ export interface SpendReport {
 
 export type VerifyResult = { ok: true; records: number } | { ok: false; records: number; firstBad: number };
 
+/** POST /v1/audit/accept-end: the log accepted as it stands; the anchor moved from one record to another. */
+export interface AuditEndAccepted {
+  records: number;
+  from: { id: number; mac: string } | null;
+  to: { id: number; mac: string };
+}
+
 export interface DecommissionResult {
   integration: IntegrationView;
   archive: { file: string; checksumFile: string; sha256: string; records: number };

@@ -9,17 +9,18 @@ import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, Detectors } from './a
 import { Monitor } from './alerts/monitor.ts';
 import type { Notifier } from './alerts/notifier.ts';
 import { AuditAnchor } from './audit/anchor.ts';
-import { AuditLog, type VerifyResult } from './audit/log.ts';
+import { type Anchor, AuditLog, type VerifyResult } from './audit/log.ts';
 import type { Clock } from './clock.ts';
+import type { AuditEndAccepted } from './control-types.ts';
 import { databaseId, type Db, openDatabase } from './db/open.ts';
-import { TollgateError } from './errors.ts';
+import { ControlError, TollgateError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { writeRegister } from './integrations/register.ts';
 import { Registry } from './integrations/registry.ts';
 import { loadTemplates } from './integrations/templates.ts';
 import { loadDaemonSecrets } from './keychain/daemon-secrets.ts';
 import { fingerprinter } from './keychain/fingerprint.ts';
-import type { Keychain } from './keychain/keychain.ts';
+import { type Keychain, KeychainUnavailableError } from './keychain/keychain.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { usdToMicros } from './money.ts';
 import { Operator } from './operator.ts';
@@ -202,6 +203,37 @@ export class Daemon {
   async verifyAudit(): Promise<VerifyResult> {
     const { anchor } = await this.anchor.check();
     return this.audit.verify(anchor);
+  }
+
+  /**
+   * The operator accepts a log whose end was cut off (RUNBOOK section 5): only when the chain
+   * itself is whole, since an edited or deleted record inside it is not something to accept.
+   * Leaves a warning alert saying so, as the trace of the decision.
+   */
+  async acceptAuditEnd(actor: string): Promise<AuditEndAccepted> {
+    const { anchor } = await this.anchor.check();
+    if (this.audit.verify(anchor).ok) throw new ControlError('conflict', 'The audit log verifies against its anchor: there is nothing to accept.');
+    const chain = this.audit.verify(null);
+    if (!chain.ok) {
+      throw new ControlError('conflict', `The chain itself is broken at record ${chain.firstBad}: that is an edited or deleted record, not a shortened log, and it stays reported. Follow the runbook (section 5).`);
+    }
+    let from: Anchor | null;
+    try {
+      from = await this.anchor.accept();
+    } catch (e) {
+      if (e instanceof KeychainUnavailableError) throw new ControlError('keychain_unavailable', `${e.message}. Unlock the keychain and try again.`);
+      throw e;
+    }
+    const to = this.audit.latest;
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'audit_end_accepted',
+      dedupeKey: `audit_end_accepted:${to.id}:${this.clock.now()}`,
+      integration: null,
+      title: 'Shortened audit log accepted',
+      message: `${actor} accepted the audit log as it stands: it ends at record ${to.id}, where the keychain's anchor had record ${from?.id ?? '?'}. Records after ${to.id} are gone; keep the evidence you saved.`,
+    });
+    return { records: chain.records, from, to };
   }
 
   /** At start-up: a log that no longer holds the anchored record lost records while we were away. */

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import { control } from './client.ts';
+import { confirmChange, yesOption } from './prompt.ts';
 import { jsonOption, printJson, table, time, usd } from './format.ts';
 
 interface ListOptions {
@@ -47,6 +48,24 @@ export function auditCommands(program: Command): void {
       const result = await control().verifyAudit();
       if (!result.ok) throw new Error(`audit chain broken at record ${result.firstBad} (${result.records} records before it verify)`);
       console.log(`audit chain intact: ${result.records} records`);
+    });
+
+  audit
+    .command('accept-end')
+    .description("accept a log whose last records were cut off (verify fails past its end): the keychain's anchor moves to the newest record")
+    .option(...yesOption)
+    .action(async (opts: { yes?: boolean }) => {
+      await confirmChange({
+        title: 'Accept the shortened audit log',
+        widens: false,
+        details: [
+          'The records cut off the end stay gone, and verify stops reporting them.',
+          'Save the evidence first (runbook, section 5: audit export and a copy of the database).',
+          'A warning alert records that you did this.',
+        ],
+      }, opts.yes);
+      const r = await control().acceptAuditEnd();
+      console.log(`audit log accepted: ${r.records} records, ending at record ${r.to.id} (the anchor was at record ${r.from?.id ?? '?'})`);
     });
 
   audit

@@ -2,8 +2,8 @@
 // no native module and never touches the database or the keychain: the daemon does.
 import { Agent, request } from 'undici';
 import type {
-  Alert, AuditRecord, ControlErrorBody, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView,
-  Proposal, Settings, SpendReport, Template, Tier, VerifyResult,
+  Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, DecommissionResult, IntegrationChange,
+  IntegrationView, Proposal, Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../control-types.ts';
 
 export class DaemonNotRunning extends Error {
@@ -90,6 +90,7 @@ export class ControlClient {
   settings = async () => (await this.call<{ settings: Settings }>('GET', '/v1/settings')).settings;
   audit = async (f: AuditFilter = {}) => (await this.call<{ records: AuditRecord[] }>('GET', `/v1/audit${query(f)}`)).records;
   verifyAudit = () => this.call<VerifyResult>('GET', '/v1/audit/verify');
+  acceptAuditEnd = () => this.call<AuditEndAccepted>('POST', '/v1/audit/accept-end');
   alerts = async (f: { tier?: Tier; open?: boolean; limit?: number } = {}) => (await this.call<{ alerts: Alert[] }>('GET', `/v1/alerts${query(f)}`)).alerts;
   proposals = async (status?: Proposal['status']) => (await this.call<{ proposals: Proposal[] }>('GET', `/v1/proposals${query({ status })}`)).proposals;
 

@@ -56,6 +56,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     }),
   })],
   ['GET', /^\/v1\/audit\/verify$/, (d) => d.verifyAudit()],
+  ['POST', /^\/v1\/audit\/accept-end$/, (d, c) => d.acceptAuditEnd(c.actor)],
   ['GET', /^\/v1\/audit\/export$/, (d, c) => {
     c.res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     for (const r of d.audit.all()) c.res.write(`${JSON.stringify(r)}\n`);

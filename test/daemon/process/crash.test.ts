@@ -1,7 +1,8 @@
 // A daemon killed with SIGKILL in the middle of calls (rules 4 and 8): on restart the open
 // reservations are counted at their reserved (maximum) amount, each gets an audit record with
 // outcome "unknown", and the audit chain still verifies. Then the chain catches an edited and a
-// deleted record, over the control socket and with `tollgate audit verify`.
+// deleted record, over the control socket and with `tollgate audit verify`, and records cut off
+// its end, which the operator can accept (`tollgate audit accept-end`), unlike a break inside.
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,32 @@ describe('a daemon killed with calls in flight', () => {
     expect((await t.control('GET', '/v1/audit/verify')).json).toEqual({ ok: false, records: total - 2, firstBad: total - 1 });
     const alerts = await t.control('GET', '/v1/alerts?tier=critical&open=true');
     expect(alerts.json.alerts).toContainEqual(expect.objectContaining({ kind: 'audit_tampered', title: 'Audit log shortened or edited' }));
+
+    // The operator, having saved the evidence, accepts the log as it stands (RUNBOOK section 5).
+    const refused = await t.cli(['audit', 'accept-end']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/needs confirmation: run it at a terminal, or add --yes/);
+    const accepted = await t.cli(['audit', 'accept-end', '--yes']);
+    expect(accepted.stderr).toBe('');
+    expect(accepted.stdout).toBe(`audit log accepted: ${total - 2} records, ending at record ${total - 2} (the anchor was at record ${total})\n`);
+    expect((await t.control('GET', '/v1/audit/verify')).json).toEqual({ ok: true, records: total - 2 });
+    const trace = await t.control('GET', '/v1/alerts?tier=warning');
+    expect(trace.json.alerts).toContainEqual(expect.objectContaining({ kind: 'audit_end_accepted', message: expect.stringContaining(`ends at record ${total - 2}`) }));
+    // Nothing left to accept; and the next start finds the log as accepted.
+    expect((await t.control('POST', '/v1/audit/accept-end')).status).toBe(409);
+    await t.stop();
+    await t.start();
+    expect((await t.control('GET', '/v1/audit/verify')).json).toEqual({ ok: true, records: total - 2 });
+    await t.stop();
+  });
+
+  it('does not accept a chain broken inside: an edited record stays reported', async () => {
+    withDb((db) => db.prepare('UPDATE audit SET cost = cost + 1 WHERE id = 2').run());
+    await t.start();
+    const r = await t.control('POST', '/v1/audit/accept-end');
+    expect(r.status).toBe(409);
+    expect(r.json.error.message).toMatch(/broken at record 2: that is an edited or deleted record/);
+    expect((await t.control('GET', '/v1/audit/verify')).json).toMatchObject({ ok: false, firstBad: 2 });
     await t.stop();
   });
 });
