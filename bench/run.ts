@@ -6,6 +6,7 @@
 //   npm run bench                      the suite (a few minutes)
 //   npm run bench -- --scale           spend summary and audit bytes over 10 million records
 //   npm run bench -- --profile         a CPU profile of the daemon under load: where the time goes
+//   npm run bench -- --soak            the daemon's memory over many calls, and the keychain read's own growth
 //   options: --quick (smaller counts), --rounds N, --records N (with --scale), --verify (with --scale),
 //            --diagnose (adds two variants of the daemon, each with one piece swapped: an in-memory
 //            keychain, to tell the keychain read from the rest; one TLS context for all upstream
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
   options: {
     scale: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     records: { type: 'string' },
@@ -625,11 +627,64 @@ async function profile(cleanup: Cleanup): Promise<void> {
   log(`summary: ${out}`);
 }
 
+// --- --soak: memory over many calls ---------------------------------------------------------------------
+
+/**
+ * The daemon's resident memory over a long run at c=64 (sampled after every tenth of it, then
+ * after a minute idle), and the keychain read's own growth per thousand reads in a fresh process:
+ * whether memory levels off or keeps growing, and what of it is the keychain's.
+ */
+async function soak(cleanup: Cleanup): Promise<void> {
+  const started = new Date();
+  const calls = args.quick ? 15_000 : 60_000;
+  log(`Tollgate bench --soak, ${started.toISOString()}: ${calls.toLocaleString('en')} calls at c=${SAT_CONCURRENCY}`);
+  const r = await rig(cleanup);
+  const tg = await startTollgate({ home: join(r.tmp, 'home'), service: r.service, caFile: r.pki.caCertPath, env: DAEMON_ENV, integration: { baseUrl: r.upstreamUrl, key: r.key } });
+  cleanup.add('stop the daemon', () => tg.daemon.stop().catch(() => tg.daemon.kill9()));
+  cleanup.add('close the control client', () => tg.control.close());
+  const { target, agent } = tollgateTarget(tg);
+  cleanup.add('close the client', () => agent.destroy());
+  const pid = tg.daemon.pid;
+  const samples: { calls: number; rss: number | null }[] = [{ calls: 0, rss: rss(pid) }];
+  let done = 0;
+  for (let part = 1; part <= 10; part++) {
+    const res = await runLoad({ concurrency: SAT_CONCURRENCY, requests: calls / 10, maxMs: 600_000, call: (i) => target.call(done + i) });
+    if (res.errors) throw new Error(`${res.errors} calls failed: ${res.errorSamples.join('; ')}`);
+    done += calls / 10;
+    samples.push({ calls: done, rss: rss(pid) });
+    log(`  ${done.toLocaleString('en')} calls: VmRSS ${mb(samples.at(-1)!.rss)} MB`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+  const idleAfter = rss(pid);
+  log(`  a minute idle after: VmRSS ${mb(idleAfter)} MB (VmHWM ${mb(peakRss(pid))} MB)`);
+  // Growth over the second half, where start-up and the heap's first growth are behind.
+  const half = samples[5]!;
+  const last = samples.at(-1)!;
+  const daemonKbPer1000 = ((last.rss! - half.rss!) / 1024) / ((last.calls - half.calls) / 1000);
+
+  const probe = new Child('keychain soak', process.execPath, ['--expose-gc', join(BENCH, 'lib', 'keychain-soak.mjs'), String(calls / 3)], { env: { ...process.env, NODE_OPTIONS: '' } });
+  await probe.exited;
+  const k = JSON.parse(probe.output.trim().split('\n').at(-1) ?? '{}') as { reads: number; beforeKb: number; afterKb: number; missingAfterKb: number };
+  const keychainKbPer1000 = (k.afterKb - k.beforeKb) / (k.reads / 1000);
+  const missingKbPer1000 = (k.missingAfterKb - k.afterKb) / (k.reads / 1000);
+  log();
+  log(table(['', 'KB per 1 000'], [
+    ['daemon, calls over the second half', daemonKbPer1000.toFixed(0)],
+    ['keytar.getPassword alone, an existing item', keychainKbPer1000.toFixed(0)],
+    ['keytar.getPassword alone, a missing item', missingKbPer1000.toFixed(0)],
+  ]));
+  const file = writeResults(`${stamp()}-soak`, {
+    kind: 'soak', startedAt: started.toISOString(), machine: machine(), calls, samples, idleAfter, peak: peakRss(pid),
+    daemonKbPer1000: round(daemonKbPer1000, 1), keychain: { ...k, kbPer1000: round(keychainKbPer1000, 2), missingKbPer1000: round(missingKbPer1000, 2) },
+  });
+  log(`raw figures: ${file}`);
+}
+
 // --- main ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   if (args.help) {
-    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
+    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
     return;
   }
   if (args.rounds) COUNTS.rounds = Math.max(1, Math.min(10, Number(args.rounds) || 1));
@@ -652,6 +707,8 @@ async function main(): Promise<void> {
       log(`raw figures: ${file}`);
     } else if (args.profile) {
       await profile(cleanup);
+    } else if (args.soak) {
+      await soak(cleanup);
     } else {
       await suite(cleanup);
     }
