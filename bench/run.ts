@@ -92,18 +92,12 @@ const TARGET_THROUGHPUT = 0.8;
 const TARGET_RSS_IDLE_MB = 80;
 const TARGET_RSS_LOAD_MB = 200;
 
-interface Phase {
+/** One measured load on one target: the load's own figures, with its latencies summarized. */
+interface Phase extends Omit<LoadResult, 'latencies'> {
   target: TargetName;
   kind: 'latency' | 'saturation';
   round: number;
-  concurrency: number;
   latencyMs: Summary;
-  ok: number;
-  errors: number;
-  errorSamples: string[];
-  elapsedMs: number;
-  rps: number;
-  timedOut: boolean;
   /** CPU seconds over the phase: per party, the whole machine, and everything else on it. */
   cpu: { wallSeconds: number; groups: Record<string, number>; machine: number; other: number };
   /** TLS connections the upstream accepted during the phase (each one a handshake). */

@@ -11,18 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/daemon-process.ts';
 import type { Alert } from '../../daemon/alerts/alerts.ts';
 import { Harness } from '../helpers/harness.ts';
-import { type Handler, json } from '../helpers/upstream.ts';
+import { json, late } from '../helpers/upstream.ts';
 import { auditRecords, code, expectConsistent, settled, spendOf } from './invariants.ts';
 
 const root = process.getuid?.() === 0;
 const IN_FLIGHT = 20;
 const CAP_USD = 10;
 const MAX_USD = 0.002;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const late = (ms: number, h: Handler): Handler => async (req, res, body) => {
-  await sleep(ms);
-  await h(req, res, body);
-};
 
 function mountTmpfs(size: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-faults-disk-'));

@@ -7,16 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Testbed, waitFor } from '../helpers/daemon-process.ts';
-import { type Handler, json } from '../helpers/upstream.ts';
+import { json, late } from '../helpers/upstream.ts';
 import { alertsOf, code, expectConsistent, settled } from './invariants.ts';
 
 const IN_FLIGHT = 10;
 const CAP_USD = 10;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const late = (ms: number, h: Handler): Handler => async (req, res, body) => {
-  await sleep(ms);
-  await h(req, res, body);
-};
 
 const haveTools = (() => {
   try {

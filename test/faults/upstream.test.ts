@@ -6,19 +6,12 @@
 // as the meter reads it. After each: the ledger and the audit agree and the daemon serves again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, type Reply } from '../helpers/harness.ts';
-import { cutBody, destroy, hang, json, type Handler, slowBody, sse } from '../helpers/upstream.ts';
+import { cutBody, destroy, hang, json, late, slowBody, sse } from '../helpers/upstream.ts';
 import { FAILURES_TO_OPEN } from '../../daemon/pipeline/circuit.ts';
 import { type AuditRecord, alertsOf, auditRecords, code, expectConsistent, settled } from './invariants.ts';
 
 const IN_FLIGHT = 20;
 const CAP_USD = 10;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Answers after `ms`, so that every call of a burst is in flight at once. */
-const late = (ms: number, h: Handler): Handler => async (req, res, body) => {
-  await sleep(ms);
-  await h(req, res, body);
-};
 
 /** IN_FLIGHT calls at once to one integration; each reply, or 'cut'. */
 const burst = (h: Harness, name: string, path: string, tag: string, n = IN_FLIGHT): Promise<Array<Reply | 'cut'>> =>

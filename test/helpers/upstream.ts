@@ -89,6 +89,14 @@ export function sse(events: string[], opts: SseOptions = {}): Handler {
 }
 
 /** Never answers (the request stays open until the client gives up or close() is called). */
+/** Answers as `h` does, after `ms`: so that every call of a burst is in flight at once. */
+export function late(ms: number, h: Handler): Handler {
+  return async (req, res, body) => {
+    await sleep(ms);
+    await h(req, res, body);
+  };
+}
+
 export function hang(): Handler {
   return () => {};
 }
