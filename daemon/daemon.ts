@@ -9,7 +9,7 @@ import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, Detectors } from './a
 import { Monitor } from './alerts/monitor.ts';
 import type { Notifier } from './alerts/notifier.ts';
 import { AuditAnchor } from './audit/anchor.ts';
-import { type Anchor, AuditLog, type VerifyResult } from './audit/log.ts';
+import { AuditLog, type VerifyResult } from './audit/log.ts';
 import type { Clock } from './clock.ts';
 import type { AuditEndAccepted } from './control-types.ts';
 import { databaseId, type Db, openDatabase } from './db/open.ts';
@@ -217,9 +217,8 @@ export class Daemon {
     if (!chain.ok) {
       throw new ControlError('conflict', `The chain itself is broken at record ${chain.firstBad}: that is an edited or deleted record, not a shortened log, and it stays reported. Follow the runbook (section 5).`);
     }
-    let from: Anchor | null;
     try {
-      from = await this.anchor.accept();
+      await this.anchor.accept();
     } catch (e) {
       if (e instanceof KeychainUnavailableError) throw new ControlError('keychain_unavailable', `${e.message}. Unlock the keychain and try again.`);
       throw e;
@@ -231,9 +230,9 @@ export class Daemon {
       dedupeKey: `audit_end_accepted:${to.id}:${this.clock.now()}`,
       integration: null,
       title: 'Shortened audit log accepted',
-      message: `${actor} accepted the audit log as it stands: it ends at record ${to.id}, where the keychain's anchor had record ${from?.id ?? '?'}. Records after ${to.id} are gone; keep the evidence you saved.`,
+      message: `${actor} accepted the audit log as it stands: it ends at record ${to.id}, where the keychain's anchor had record ${anchor?.id ?? '?'}. Records after ${to.id} are gone; keep the evidence you saved.`,
     });
-    return { records: chain.records, from, to };
+    return { records: chain.records, from: anchor, to };
   }
 
   /** At start-up: a log that no longer holds the anchored record lost records while we were away. */

@@ -47,15 +47,13 @@ export class AuditAnchor {
 
   /**
    * The operator accepts the log as it now stands (records cut off its end are gone for good):
-   * the anchor moves to the newest record and follows the log again. Returns where it was.
+   * the anchor moves to the newest record and follows the log again.
    */
-  async accept(): Promise<Anchor | null> {
-    const before = await this.read();
+  async accept(): Promise<void> {
     const { id, mac } = this.log.latest;
     await this.keychain.set(AUDIT_ANCHOR_ACCOUNT, JSON.stringify({ db: this.dbId, id, mac } satisfies Stored));
     this.written = id;
     this.frozen = false;
-    return before;
   }
 
   /** Writes the newest record's id and MAC, if they moved since the last write. */
