@@ -6,21 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Testbed, waitFor } from '../helpers/daemon-process.ts';
+import { haveCommands, Testbed, waitFor } from '../helpers/daemon-process.ts';
 import { json, late } from '../helpers/upstream.ts';
 import { alertsOf, code, expectConsistent, settled } from './invariants.ts';
 
 const IN_FLIGHT = 10;
 const CAP_USD = 10;
 
-const haveTools = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v dbus-run-session && command -v gnome-keyring-daemon && command -v dbus-send'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveTools = haveCommands('dbus-run-session', 'gnome-keyring-daemon', 'dbus-send');
 
 interface PrivateKeyring {
   address: string;

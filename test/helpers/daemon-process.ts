@@ -2,7 +2,7 @@
 // TOLLGATE_HOME, a per-test keychain service, and the test CA in NODE_EXTRA_CA_CERTS. Captures
 // its stdout and stderr, waits until the control socket answers, stops it (SIGTERM) or kills it
 // (SIGKILL), and cleans up the keys it left in the real keychain.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,16 +33,27 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-function processEnv(o: DaemonEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_HOME: o.home, TOLLGATE_KEYCHAIN_SERVICE: o.service };
-  // The test runner's own options (loaders, inspector) are not the daemon's.
-  delete env.NODE_OPTIONS;
-  if (o.caFile) env.NODE_EXTRA_CA_CERTS = o.caFile;
-  for (const [k, v] of Object.entries(o.env ?? {})) {
+/** Whether every one of these programs is on PATH (tests that need them say so, rather than fail). */
+export const haveCommands = (...names: string[]): boolean =>
+  names.every((n) => spawnSync('sh', ['-c', `command -v ${n}`], { stdio: 'ignore' }).status === 0);
+
+/** `base` with `extra` laid over it: a value sets a variable, undefined removes it. */
+export function overlay(base: NodeJS.ProcessEnv, extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   return env;
+}
+
+function processEnv(o: DaemonEnv): NodeJS.ProcessEnv {
+  // The test runner's own options (loaders, inspector) are not the daemon's.
+  return overlay({ ...process.env, TOLLGATE_HOME: o.home, TOLLGATE_KEYCHAIN_SERVICE: o.service }, {
+    NODE_OPTIONS: undefined,
+    ...(o.caFile ? { NODE_EXTRA_CA_CERTS: o.caFile } : {}),
+    ...o.env,
+  });
 }
 
 // Daemons still running when the test process exits are killed, so none outlives its test.

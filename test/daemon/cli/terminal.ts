@@ -2,14 +2,13 @@
 // a real pseudo-terminal, echo on as in any terminal, while the test types into it and reads the
 // screen through pipes (no native module). Without one: stdin a pipe, whatever is written to it.
 import { spawn } from 'node:child_process';
-import { BIN, PROJECT_ROOT } from '../../helpers/daemon-process.ts';
+import { BIN, overlay, PROJECT_ROOT } from '../../helpers/daemon-process.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The CLI's environment: the testbed's data folder; not the test runner's own Node options. */
-function cliEnv(home: string): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  return { ...env, TOLLGATE_HOME: home };
+/** The CLI's environment: the testbed's data folder, `extra` (undefined removes); not the test runner's own Node options. */
+function cliEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return overlay(process.env, { NODE_OPTIONS: undefined, TOLLGATE_HOME: home, ...extra });
 }
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -20,9 +19,9 @@ export class Terminal {
   readonly exited: Promise<number | null>;
   private readonly child;
 
-  constructor(args: string[], home: string) {
+  constructor(args: string[], home: string, env: Record<string, string | undefined> = {}) {
     const command = [process.execPath, BIN, ...args].map(quote).join(' ');
-    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: PROJECT_ROOT, env: cliEnv(home), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: PROJECT_ROOT, env: cliEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
     const show = (s: string) => { this.screen += s.replaceAll('\r\n', '\n'); };
     this.child.stdout.setEncoding('utf8').on('data', show);
     this.child.stderr.setEncoding('utf8').on('data', show);

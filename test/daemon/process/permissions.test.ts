@@ -6,10 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Testbed } from '../../helpers/daemon-process.ts';
+import { haveCommands, Testbed } from '../../helpers/daemon-process.ts';
 
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const canRun = process.platform === 'linux' && process.getuid?.() === 0 && has('useradd') && has('userdel') && has('setpriv');
+const canRun = process.platform === 'linux' && process.getuid?.() === 0 && haveCommands('useradd', 'userdel', 'setpriv');
 
 // Run as the other user: stat each path and connect to each socket; print what happened as JSON.
 const PROBE = `
