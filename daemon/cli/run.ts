@@ -9,7 +9,7 @@ import { withDeadline } from '../keychain/deadline.ts';
 import { keytarKeychain } from '../keychain/keytar-keychain.ts';
 import { AUDIT_KEY_ACCOUNT, KEYCHAIN_SERVICE, KeychainUnavailableError } from '../keychain/keychain.ts';
 import { resolvePaths } from '../paths.ts';
-import { canOfferKeyringSession, runInKeyringSession } from '../process/keyring-session.ts';
+import { canOfferKeyringSession, KEYRING_SESSION_ENV, keyringFolder, runInKeyringSession } from '../process/keyring-session.ts';
 import { startDaemonDetached, startTray } from '../process/launch.ts';
 import { AlreadyRunning } from '../process/pid-file.ts';
 import { serve } from '../process/serve.ts';
@@ -51,6 +51,11 @@ function keychain() {
 }
 
 function noKeychain(e: KeychainUnavailableError): never {
+  if (process.env[KEYRING_SESSION_ENV] === '1') {
+    // The keyring session made or unlocked the login keyring with the typed password; one that
+    // stays locked was made earlier with another.
+    fail(`the keyring password did not unlock the keyring (${e.message}). If ${keyringFolder()} holds a login keyring from an earlier start, run "npm start" again and type its password; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
+  }
   fail(`no usable OS keychain (${e.message}); Tollgate will not start without one. Unlock your keychain, or on a Linux machine without a desktop session run "npm start" from a terminal to unlock a gnome-keyring for Tollgate.`);
 }
 
