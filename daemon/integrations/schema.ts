@@ -122,7 +122,8 @@ export const templateSchema = z.strictObject({
   tools: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z0-9_]{1,64}$/),
+        // Short, so that an integration's name still fits after it (MAX_TOOL_NAME); tollgate_ is Tollgate's own.
+        name: z.string().regex(/^(?!tollgate_)[a-z0-9_]{1,32}$/),
         description: z.string().max(500),
         method: z.enum(METHODS),
         path: routePath,

@@ -20,6 +20,18 @@ const ARGUMENT_TYPES = {
   boolean: () => z.boolean(),
 } as const;
 
+const scalarText = (v: unknown): unknown => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+
+/** A body sent as a string is taken as JSON the assistant wrote itself. */
+function parsedJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
 /** What a typed tool's definition depends on: when it changes, the tool is registered anew. */
 const built = (t: TypedTool): string => JSON.stringify([t.integration.purpose, t.tool]);
 
@@ -114,14 +126,16 @@ export class TollgateMcp {
         integration: z.string().describe('The name of an approved integration, e.g. brave-search.'),
         method: z.enum(METHODS).default('GET').describe('HTTP method of the route.'),
         path: z.string().describe('The provider\'s path, e.g. /res/v1/web/search: one of the integration\'s routes.'),
-        query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Query parameters.'),
-        body: z.unknown().optional().describe('A JSON body (an object), for POST and the like.'),
+        // Portable schemas: one type per value (Gemini and strict validators refuse type arrays);
+        // numbers and booleans are still taken, as the text they stand for.
+        query: z.record(z.string(), z.preprocess(scalarText, z.string())).optional().describe('Query parameters, as text values.'),
+        // Any object: advertised as {"type":"object"} alone (the undefined drops out of the JSON).
+        body: z.preprocess(parsedJson, z.object({}).catchall(z.unknown()).meta({ additionalProperties: undefined })).optional().describe('A JSON body (an object), for POST and the like.'),
         purpose,
       },
     }, async ({ integration, method, path, query, body, purpose: why }, extra) => this.call({
       integration, method, path, query, purpose: why, signal: extra.signal,
-      // A string is taken as JSON the assistant wrote itself.
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : body as object, headers: { 'content-type': 'application/json' } }),
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
     }));
 
     this.server.registerTool('tollgate_propose', {

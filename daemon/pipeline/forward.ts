@@ -26,8 +26,14 @@ export class UpstreamFailure extends TollgateError {
 // Errors raised before a byte of the request could leave.
 const NOT_SENT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * What an undici failure means. Anything not known to happen before the request left counts as
+ * maybe sent: the failure path must never bill less than the request may have cost.
+ */
 export function upstreamFailure(integration: Integration, err: unknown): UpstreamFailure {
-  const code = (err as { code?: string } | null)?.code ?? '';
+  // Not every error's `code` is a string: an abort's DOMException carries a number.
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
   const name = integration.name;
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new UpstreamFailure('upstream_timeout', `${name}: connecting to ${integration.host} timed out. Tollgate does not retry; try again later.`, false, err);

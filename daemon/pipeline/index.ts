@@ -52,6 +52,8 @@ interface CallContext {
   reservation: Reservation | null;
   /** The audit record is written (exactly once per call). */
   recorded: boolean;
+  /** The request was handed to the network: from here on it may have reached the provider. */
+  dispatched: boolean;
   headersSent: boolean;
   /** The path as the audit log may show it, worked out once (both the reservation and the record need it). */
   auditPath?: string;
@@ -86,7 +88,7 @@ export class Pipeline {
   }
 
   private async run(req: CallRequest, sink: ResponseSink): Promise<void> {
-    const ctx: CallContext = { req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false };
+    const ctx = newContext(req);
     let release: (() => void) | null = null;
     try {
       const { integration, body, out } = this.admit(ctx);
@@ -96,8 +98,11 @@ export class Pipeline {
       const key = await this.reserveWhileReadingKey(ctx, integration);
       refuseIfCarried(key, [req.rawPath, req.rawQuery, ctx.purpose], body);
       const withKey = attachKey(integration, key, out);
+      // A client already gone is not worth a request: nothing has left, nothing is owed.
+      if (sink.signal.aborted) throw new ClientGone();
       let response: UpstreamResponse;
       try {
+        ctx.dispatched = true;
         response = await send(this.deps.dispatcher(), integration, req.method, withKey, body, sink.signal);
       } catch (e) {
         // A client that hung up says nothing about the provider's health.
@@ -116,7 +121,7 @@ export class Pipeline {
 
   /** A call the transport refused before it could be handled (e.g. its body is too large): recorded like any refusal. */
   refuse(req: CallRequest, err: TollgateError, sink: ResponseSink): void {
-    this.fail({ req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false }, err, sink);
+    this.fail(newContext(req), err, sink);
   }
 
   /** resolve → route → purpose → guard: everything decided from the request alone. */
@@ -372,21 +377,28 @@ export class Pipeline {
     return ctx.auditPath;
   }
 
-  /** A refusal or a failure: settle what was reserved, write it down, tell the assistant. */
+  /**
+   * A refusal or a failure: settle what was reserved, write it down, tell the assistant.
+   * Whatever `e` is (a typed refusal, an abort, a bug of ours), a request that was handed to the
+   * network costs its reservation unless it is known never to have left.
+   */
   private fail(ctx: CallContext, e: unknown, sink: ResponseSink): void {
+    // Before the request left, a refusal stays a refusal even if the client has gone meanwhile.
+    const gone = e instanceof ClientGone || (ctx.dispatched && sink.signal.aborted);
     const err = e instanceof TollgateError ? e : new TollgateError('upstream_error', undefined, { cause: e });
     const integration = ctx.integration;
-    const refused = !(err instanceof UpstreamFailure) && err.code !== 'upstream_error';
+    const refused = !ctx.dispatched && !gone && !(err instanceof UpstreamFailure) && err.code !== 'upstream_error';
     const outcome: Outcome = refused ? 'refused' : 'error';
+    // A client that went away is not told, and its record names no refusal.
+    const code = gone ? null : err.code;
     if (ctx.reservation && integration) {
-      // Nothing left, or it may have: a request that may have reached the provider costs its maximum.
-      const cost = err instanceof UpstreamFailure && err.maybeSent ? ctx.reservation.amount : 0;
-      this.settle(ctx, integration, outcome, err.code, null, 0, cost);
+      const neverLeft = !ctx.dispatched || (e instanceof UpstreamFailure && !e.maybeSent);
+      this.settle(ctx, integration, outcome, code, null, 0, neverLeft ? 0 : ctx.reservation.amount);
     } else if (!ctx.recorded) {
       ctx.recorded = true;
       try {
-        this.deps.ledger.record(this.entry(ctx, outcome, err.code, null, 0, 0));
-        this.observe(ctx, outcome, err.code);
+        this.deps.ledger.record(this.entry(ctx, outcome, code, null, 0, 0));
+        this.observe(ctx, outcome, code);
       } catch (auditErr) {
         this.deps.monitor.auditFailed(this.deps.clock.now());
         if (auditErr instanceof TollgateError) return writeRefusal(sink, auditErr, ctx.req.requestId);
@@ -399,6 +411,13 @@ export class Pipeline {
     writeRefusal(sink, err, ctx.req.requestId);
   }
 }
+
+function newContext(req: CallRequest): CallContext {
+  return { req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false, dispatched: false };
+}
+
+/** The client hung up before its request was sent. */
+class ClientGone extends Error {}
 
 function tooLarge(integration: Integration, limit: number): UpstreamFailure {
   return new UpstreamFailure('upstream_error', `${integration.name}: the answer is larger than ${limit} bytes, the most Tollgate passes back. Ask for less (fewer results, a smaller page); Tollgate does not retry.`, true);

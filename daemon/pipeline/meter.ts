@@ -1,7 +1,7 @@
 // Step 9: the real cost of a call, read from the response as it passes: a fixed price, a cost
 // the provider reports (JSON pointer), and usage counters × unit prices. Server-sent event
 // streams are read event by event; the last event carrying a value wins. A response whose
-// cost cannot be read costs the maximum.
+// cost cannot be read, or that was cut, costs the maximum.
 import type { Pricing } from '../integrations/integration.ts';
 import { numberAt, type Pointer } from '../integrations/json-pointer.ts';
 import { usdToMicros, type Micros } from '../money.ts';
@@ -62,7 +62,10 @@ export class Meter {
     });
   }
 
-  /** The cost once the response is complete (or cut: pass complete=false). */
+  /**
+   * The cost once the response is complete, or cut (complete=false). A cut answer's counters
+   * may still have grown at the provider: it costs the maximum, or what was read if more.
+   */
   finish(complete: boolean): MeterResult {
     const { perRequest, usage, max, readsResponse } = this.pricing;
     if (!readsResponse) return { cost: perRequest, readable: true, overMax: false };
@@ -70,11 +73,12 @@ export class Meter {
     // A provider may report only some counters per endpoint (each counts 0 then), but a
     // response that reports none of them is unreadable.
     const found = this.reportedCost !== null || this.usage.some((u) => u !== null);
-    if (!found || (!complete && !this.sse)) return { cost: max, readable: false, overMax: false };
+    if (!found) return { cost: max, readable: false, overMax: false };
     let cost = perRequest + (this.reportedCost === null ? 0 : usdToMicros(this.reportedCost));
     usage.forEach((u, i) => {
       cost += Math.round((this.usage[i] ?? 0) * u.usdPerUnit * 1_000_000);
     });
+    if (!complete) return { cost: Math.max(cost, max), readable: false, overMax: cost > max };
     return { cost, readable: true, overMax: cost > max };
   }
 }

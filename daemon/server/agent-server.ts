@@ -15,6 +15,7 @@ import { proposalSchema } from '../proposals.ts';
 import { BodyTooLarge, httpSink, readBody, sendJson, splitTarget } from './http.ts';
 
 const CALL_PREFIX = '/v1/call/';
+const PROPOSAL_PREFIX = '/v1/proposals/';
 const MAX_PROPOSAL_BYTES = 64 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -134,10 +135,10 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
       throw e;
     }
   }
-  const proposal = /^\/v1\/proposals\/([0-9a-f-]{36})$/.exec(path);
-  if (method === 'GET' && proposal) {
-    const p = daemon.proposals.get(proposal[1]!);
-    if (!p) throw new TollgateError('bad_request', 'No proposal has that id.');
+  if (method === 'GET' && path.startsWith(PROPOSAL_PREFIX)) {
+    const id = path.slice(PROPOSAL_PREFIX.length);
+    const p = /^[0-9a-f-]{36}$/.test(id) ? daemon.proposals.get(id) : null;
+    if (!p) throw new TollgateError('bad_request', 'No proposal has that id. Use the id that POST /v1/proposals (tollgate_propose) returned.');
     return sendJson(res, 200, { id: p.id, kind: p.kind, status: p.status, createdAt: new Date(p.createdAt).toISOString(), decidedAt: p.decidedAt && new Date(p.decidedAt).toISOString(), note: p.note });
   }
   throw new TollgateError('bad_request',

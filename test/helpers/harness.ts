@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import type { Notification } from '../../daemon/alerts/notifier.ts';
 import type { Clock } from '../../daemon/clock.ts';
 import { keytarKeychain } from '../../daemon/keychain/keytar-keychain.ts';
@@ -132,6 +132,8 @@ export interface HarnessOptions {
   timeouts?: UpstreamTimeouts;
   home?: string;
   templatesDir?: string;
+  /** Puts something between the daemon and its way out (to inject faults). */
+  wrapDispatcher?: (real: Dispatcher) => Dispatcher;
 }
 
 export class Harness extends SocketClients {
@@ -173,7 +175,7 @@ export class Harness extends SocketClients {
       clock: this.clock,
       keychain: this.keychain,
       notifier: { notify: (n) => void this.notifications.push(n) },
-      dispatcher: createUpstreamDispatcher(this.opts.timeouts ?? DEFAULT_TIMEOUTS, [this.pki.caPem]),
+      dispatcher: (this.opts.wrapDispatcher ?? ((d) => d))(createUpstreamDispatcher(this.opts.timeouts ?? DEFAULT_TIMEOUTS, [this.pki.caPem])),
       ...(this.opts.templatesDir ? { templatesDir: this.opts.templatesDir } : {}),
     });
     this.agentDispatcher = new Agent({ connect: { socketPath: this.paths.agentSocket } });

@@ -1,14 +1,12 @@
 // `tollgate mcp` as an MCP client runs it: a separate process spawned by the SDK's stdio client,
 // talking to a real daemon's agent socket, which calls a real HTTPS upstream.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_DIR } from '../../../daemon/integrations/templates.ts';
-import { PROJECT_ROOT } from '../../helpers/daemon-process.ts';
 import { Harness } from '../../helpers/harness.ts';
+import { type Mcp, startMcp } from '../../helpers/mcp-client.ts';
 import { json } from '../../helpers/upstream.ts';
 
 const template = (id: string) => JSON.parse(readFileSync(join(TEMPLATES_DIR, `${id}.json`), 'utf8'));
@@ -21,29 +19,20 @@ function fromTemplate(t: { auth: unknown; routes: { method: string; path: string
   return { auth: t.auth, routes: t.routes.map(({ method, path }) => ({ method, path })), pricing: t.pricing, ...overrides };
 }
 
-interface Mcp {
-  client: Client;
-  stderr: () => string;
-  errors: Error[];
-  listChanged: () => number;
-}
+type Schema = { type?: unknown; [k: string]: unknown };
 
-async function startMcp(agentSocket: string): Promise<Mcp> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  env.TOLLGATE_AGENT_SOCKET = agentSocket;
-  // Exactly as an MCP client is told to run it: `npx tollgate mcp` in the project folder, with this Node first on PATH.
-  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
-  const transport = new StdioClientTransport({ command: 'npx', args: ['--no-install', 'tollgate', 'mcp'], cwd: PROJECT_ROOT, env, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
-  const errors: Error[] = [];
-  let changes = 0;
-  const client = new Client({ name: 'tollgate-test', version: '1.0.0' });
-  client.onerror = (e) => void errors.push(e);
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
-  await client.connect(transport);
-  return { client, stderr: () => stderr, errors, listChanged: () => changes };
+/** Every sub-schema of a JSON schema, with where it is (e.g. `.properties.query.additionalProperties`). */
+function* subSchemas(schema: Schema, where = ''): Generator<[string, Schema]> {
+  yield [where, schema];
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' && value && typeof value === 'object') {
+      for (const [name, sub] of Object.entries(value)) yield* subSchemas(sub as Schema, `${where}.properties.${name}`);
+    } else if (['items', 'additionalProperties', 'propertyNames'].includes(key) && value && typeof value === 'object') {
+      yield* subSchemas(value as Schema, `${where}.${key}`);
+    } else if (['anyOf', 'oneOf', 'allOf'].includes(key) && Array.isArray(value)) {
+      for (const [i, sub] of value.entries()) yield* subSchemas(sub as Schema, `${where}.${key}[${i}]`);
+    }
+  }
 }
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[] };
@@ -202,6 +191,54 @@ describe('tollgate mcp', () => {
     expect(r.isError, r.text).toBe(false);
     const audit = await h.control('GET', '/v1/audit?limit=1');
     expect(audit.json.records[0]).toMatchObject({ integration: 'brave-search-work', outcome: 'ok' });
+  });
+
+  it('names every typed tool within what strict clients accept, uniquely, even for a 63-character integration name', async () => {
+    const long = `brave-search-${'x'.repeat(45)}-1234`;
+    expect(long).toHaveLength(63);
+    await h.addIntegration(fromTemplate(BRAVE, { name: long }));
+    await h.addIntegration(fromTemplate(BRAVE, { name: `${long.slice(0, 62)}5` }));
+    await call('tollgate_integrations', {});
+    const names = (await mcp.client.listTools()).tools.map((t) => t.name);
+    for (const name of names) {
+      expect(name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+      // Room for Claude Code's mcp__tollgate__ before it.
+      expect(`mcp__tollgate__${name}`.length).toBeLessThanOrEqual(64);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    const mine = names.filter((n) => n.startsWith('brave_web_search_brave_search_xxx'));
+    expect(mine).toHaveLength(2);
+    const r = await call(mine[0]!, { q: 'long names', purpose: PURPOSE });
+    expect(r.isError, r.text).toBe(false);
+  });
+
+  it('gives every tool a portable input schema: ajv strict compiles it, every property has one type', async () => {
+    const { tools } = await mcp.client.listTools();
+    const ajv = new Ajv({ strict: true });
+    for (const tool of tools) {
+      expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
+      for (const [where, schema] of subSchemas(tool.inputSchema)) {
+        expect(Array.isArray(schema.type), `${tool.name} ${where}: a type array`).toBe(false);
+        if (where.includes('.properties.')) expect(typeof schema.type, `${tool.name} ${where}: no type`).toBe('string');
+      }
+    }
+  });
+
+  it('tollgate_call takes numbers and booleans as query text, and a body written as a JSON string', async () => {
+    const r = await call('tollgate_call', { integration: 'brave-search-work', path: '/res/v1/web/search', query: { q: 'typed', count: 5, safe: true }, purpose: PURPOSE });
+    expect(r.isError, r.text).toBe(false);
+    expect(h.upstream.requests.at(-1)!.url).toBe('/res/v1/web/search?q=typed&count=5&safe=true');
+    const t = await call('tollgate_call', { integration: 'tavily', method: 'POST', path: '/search', body: '{"query":"as text"}', purpose: PURPOSE });
+    expect(t.isError, t.text).toBe(false);
+    expect(JSON.parse(h.upstream.requests.at(-1)!.body.toString())).toEqual({ query: 'as text' });
+  });
+
+  it('tollgate_proposal_status with an unknown or malformed id says no proposal has that id', async () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id', '../integrations']) {
+      const r = await call('tollgate_proposal_status', { id });
+      expect(r.isError).toBe(true);
+      expect(r.text).toContain('No proposal has that id');
+    }
   });
 
   it('says nothing on stdout but the protocol; logs go to stderr', () => {

@@ -58,6 +58,16 @@ describe('metering', () => {
     expect(j.finish(false).cost).toBe(200_000);
   });
 
+  it('charges a stream cut after a usage event the maximum: its counters may still have grown', () => {
+    const m = new Meter(pricing({ usage: [{ pointer: '/usage/total_tokens', usdPerUnit: 0.000001 }], maxPerRequestUsd: 0.1 }), 'text/event-stream');
+    feed(m, 'data: {"usage":{"total_tokens":700}}\n\n');
+    expect(m.finish(false)).toEqual({ cost: 100_000, readable: false, overMax: false });
+    // More than the maximum already read: that is what it cost, at least.
+    const over = new Meter(pricing({ usage: [{ pointer: '/usage/total_tokens', usdPerUnit: 0.000001 }], maxPerRequestUsd: 0.1 }), 'text/event-stream');
+    feed(over, 'data: {"usage":{"total_tokens":250000}}\n\n');
+    expect(over.finish(false)).toEqual({ cost: 250_000, readable: false, overMax: true });
+  });
+
   it('flags a reported cost above the declared maximum, and still records it', () => {
     const m = new Meter(pricing({ costPointer: '/cost', maxPerRequestUsd: 0.01 }), 'application/json');
     feed(m, '{"cost":0.05}');
