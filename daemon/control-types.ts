@@ -51,10 +51,10 @@ export interface DecommissionResult {
 
 /** What creating an integration takes: a whole definition, or a template plus the operator's part. */
 export type CreateIntegration =
-  | (Omit<IntegrationSpec, 'rateLimit'> & { rateLimit?: IntegrationSpec['rateLimit'] })
+  | (Omit<IntegrationSpec, 'rateLimit' | 'credentialFormats'> & Partial<Pick<IntegrationSpec, 'rateLimit' | 'credentialFormats'>>)
   | { template: string; name: string; purpose: string; account: string; monthlyCapUsd?: number; routes?: RouteSpec[]; rateLimit?: IntegrationSpec['rateLimit'] };
 
-export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit'>>;
+export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats'>>;
 
 /** `{"error":{code,message,details}}` of a refused control request. */
 export interface ControlErrorBody {

@@ -101,6 +101,19 @@ export class Monitor {
     });
   }
 
+  /** A request carried a well-known credential format, sent because its integration records such formats. */
+  credentialRecorded(integration: Integration, rule: string, title: string, at: number): void {
+    this.alerts.raise({
+      tier: 'warning',
+      kind: 'credential_recorded',
+      // Once a day per format: the point is to know it happens, not to count it (the audit does).
+      dedupeKey: `credential_recorded:${integration.name}:${rule}:${new Date(at).toISOString().slice(0, 10)}`,
+      integration: integration.name,
+      title: `Credential format sent: ${integration.name}`,
+      message: `A request to ${integration.host} carried what looks like ${title} (rule ${rule}). It was sent, since ${integration.name} records such formats instead of blocking them; Activity shows each call. If that is not expected, run "tollgate credential-formats ${integration.name} block".`,
+    });
+  }
+
   auditFailed(at: number): void {
     this.alerts.raise({
       tier: 'critical',

@@ -24,6 +24,7 @@ interface Row {
   cost: number;
   fingerprint: Buffer | null;
   mac: Buffer;
+  finding: string | null;
 }
 
 // Stored as raw bytes, handled as hex: the chain MACs cover the hex form.
@@ -35,7 +36,7 @@ function fromRow(r: Row): AuditRecord {
     id: r.id, at: r.at, requestId: r.request_id, integration: r.integration, purpose: r.purpose,
     method: r.method, host: r.host, path: r.path, outcome: r.outcome, code: r.code, status: r.status,
     latencyMs: r.latency_ms, bytesOut: r.bytes_out, bytesIn: r.bytes_in, cost: r.cost,
-    fingerprint: r.fingerprint && hex(r.fingerprint), mac: hex(r.mac),
+    fingerprint: r.fingerprint && hex(r.fingerprint), mac: hex(r.mac), finding: r.finding,
   };
 }
 
@@ -67,8 +68,8 @@ export class AuditLog {
     this.db = db;
     this.key = createSecretKey(key);
     this.insert = db.prepare(`INSERT INTO audit (id, at, request_id, integration, purpose, method, host, path, outcome, code,
-      status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac, finding)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const last = db.prepare('SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; mac: Buffer } | undefined;
     this.head = last ? { id: last.id, mac: hex(last.mac) } : { id: 0, mac: GENESIS };
     this.tx = db.transaction((fn: () => unknown) => fn());
@@ -83,7 +84,7 @@ export class AuditLog {
     const id = this.head.id + 1;
     const mac = this.mac(this.head.mac, id, e);
     this.insert.run(id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path, e.outcome, e.code,
-      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint && bytes(e.fingerprint), bytes(mac));
+      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint && bytes(e.fingerprint), bytes(mac), e.finding ?? null);
     this.head = { id, mac };
     return id;
   }

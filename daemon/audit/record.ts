@@ -24,6 +24,11 @@ export interface AuditEntry {
   cost: number;
   /** Keyed HMAC of the whole request, to spot repeats; null when the request never got that far. */
   fingerprint: string | null;
+  /**
+   * A well-known credential format found in a request that its integration records rather than
+   * blocks: the rule's id, never the credential. Absent on records from before it existed.
+   */
+  finding?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -33,8 +38,11 @@ export interface AuditRecord extends AuditEntry {
 
 /** The exact bytes the chain MAC covers: every field, in a fixed order. */
 export function canonical(id: number, e: AuditEntry): string {
-  return JSON.stringify([
+  const fields: unknown[] = [
     id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path,
     e.outcome, e.code, e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint,
-  ]);
+  ];
+  // Only where there is one: records written before findings existed keep their MACs.
+  if (e.finding) fields.push(e.finding);
+  return JSON.stringify(fields);
 }

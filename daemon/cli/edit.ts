@@ -1,5 +1,6 @@
-// Changing an integration: `tollgate cap` and `tollgate routes`. Raising a cap or adding a route
-// widens authority and needs a person at a terminal; lowering or removing may run with --yes.
+// Changing an integration: `tollgate cap`, `tollgate routes` and `tollgate credential-formats`.
+// Raising a cap, adding a route or recording credential formats instead of blocking them widens
+// authority and needs a person at a terminal; the rest may run with --yes.
 import type { Command } from 'commander';
 import { describeChange } from '../client/changes.ts';
 import type { IntegrationChange, IntegrationView, RouteSpec } from '../control-types.ts';
@@ -36,6 +37,23 @@ export function editCommands(program: Command): void {
         i = await change(i, { routes: [...routes.values()] }, opts.yes);
       }
       console.log(i.spec.routes.map(show).join('\n'));
+    });
+
+  program
+    .command('credential-formats')
+    .description('show or set what a well-known credential format (an API key, a token, a private key) in a request does: block (the default) or record (sent, audited, warned about; needs a terminal)')
+    .argument('<name>', 'the integration')
+    .argument('[policy]', 'block or record')
+    .option(...yesOption)
+    .action(async (name: string, policy: string | undefined, opts: { yes?: boolean }) => {
+      let i = await control().integration(name);
+      if (policy !== undefined) {
+        if (policy !== 'block' && policy !== 'record') throw new Error(`"${policy}" is not a policy: write block or record`);
+        i = await change(i, { credentialFormats: policy }, opts.yes);
+      }
+      console.log(i.spec.credentialFormats === 'record'
+        ? `${i.name}: well-known credential formats are sent and recorded (the keys Tollgate holds are still blocked)`
+        : `${i.name}: well-known credential formats are blocked`);
     });
 }
 

@@ -35,6 +35,7 @@ export function describeChange(c: Change): ChangeDescription {
         if (i.monthlyCapUsd !== undefined) details.push(`Monthly cap: ${usd(i.monthlyCapUsd)}`);
       } else {
         details.push(`Host: ${i.baseUrl}`, `Routes: ${i.routes.map(route).join(', ')}`, `Monthly cap: ${usd(i.monthlyCapUsd)}`);
+        if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
       }
       return { title: `Approve a new integration: ${i.name}`, widens: true, details };
     }
@@ -109,6 +110,12 @@ function describeUpdate(before: IntegrationView, change: IntegrationChange): Cha
   }
   if (change.pricing && JSON.stringify(change.pricing) !== JSON.stringify(s.pricing)) {
     details.push(`Pricing: ${JSON.stringify(s.pricing)} → ${JSON.stringify(change.pricing)}`);
+  }
+  if (change.credentialFormats !== undefined && change.credentialFormats !== s.credentialFormats) {
+    details.push(change.credentialFormats === 'record'
+      ? 'Well-known credential formats (API keys, tokens, private keys) in its requests are sent and recorded, no longer blocked. The keys Tollgate holds stay blocked.'
+      : 'Well-known credential formats in its requests are blocked again.');
+    widens ||= change.credentialFormats === 'record';
   }
   if (change.purpose !== undefined && change.purpose !== s.purpose) details.push(`Purpose: ${change.purpose}`);
   if (change.account !== undefined && change.account !== s.account) details.push(`Account: ${change.account}`);

@@ -150,6 +150,11 @@ export const MIGRATIONS: readonly string[] = [
     retired_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 5: the credential format a call carried where its integration records such formats instead
+  // of blocking them (the rule's id; never the credential).
+  `
+  ALTER TABLE audit ADD COLUMN finding TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

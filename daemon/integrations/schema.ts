@@ -79,6 +79,13 @@ export const integrationSchema = z.strictObject({
   pricing: pricingSchema,
   monthlyCapUsd: usd.refine((v) => v > 0, 'must be above 0'),
   rateLimit: rateLimitSchema.default(DEFAULT_RATE_LIMIT),
+  /**
+   * What a well-known credential format in a request does: `block` it (exfiltration_blocked), or
+   * `record` it (sent, audited as a finding, warned about), for traffic that legitimately carries
+   * such text, e.g. a coding assistant's model requests with the test fixtures it read. The keys
+   * Tollgate holds are blocked either way.
+   */
+  credentialFormats: z.enum(['block', 'record']).default('block'),
   template: z.string().max(100).optional(),
 });
 
@@ -97,6 +104,7 @@ export const integrationPatchSchema = z
     pricing: pricingSchema.optional(),
     monthlyCapUsd: integrationSchema.shape.monthlyCapUsd.optional(),
     rateLimit: rateLimitSchema.optional(),
+    credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 

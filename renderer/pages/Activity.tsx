@@ -138,7 +138,10 @@ function AuditTable({ records }: { records: AuditRecord[] }) {
               <td>{dateTime(r.at)}</td>
               <td>{r.integration}</td>
               <td><code>{r.method} {r.path}</code><br /><span className="muted">{r.host}</span></td>
-              <td><Badge tone={OUTCOME_TONE[r.outcome]}>{r.code ? `${r.outcome}: ${r.code}` : r.outcome}</Badge></td>
+              <td>
+                <Badge tone={OUTCOME_TONE[r.outcome]}>{r.code ? `${r.outcome}: ${r.code}` : r.outcome}</Badge>
+                {r.finding && <><br /><Badge tone="warning">{`credential sent: ${r.finding}`}</Badge></>}
+              </td>
               <td className="num">{r.status ?? '—'}</td>
               <td className="num">{r.latencyMs} ms</td>
               <td className="num">{bytes(r.bytesOut)} / {bytes(r.bytesIn)}</td>

@@ -43,6 +43,7 @@ export function integration(name: string, over: Partial<IntegrationView> = {}): 
       account: 'assistant@example.org',
       baseUrl: 'https://api.search.brave.com',
       auth: { type: 'header', name: 'X-Subscription-Token' },
+      credentialFormats: 'block',
       routes: [{ method: 'GET', path: '/res/v1/web/search' }],
       pricing: { perRequestUsd: 0.005, maxPerRequestUsd: 0.005 },
       monthlyCapUsd: 10,

@@ -138,6 +138,15 @@ describe('Integrations', () => {
     expect((await screen.findByRole('status')).textContent).toBe('brave-search is updated.');
   });
 
+  it('switches credential formats from block to record, sending just that', async () => {
+    const { fake, user } = await renderApp(undefined, 'Integrations');
+    expect(within(await card('brave-search')).getByText('Blocked')).toBeTruthy();
+    await user.click(within(await card('brave-search')).getByRole('button', { name: 'Edit' }));
+    await user.selectOptions(screen.getByLabelText('Well-known credential formats in a request'), 'record');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(fake.callsOf('updateIntegration')).toEqual([['brave-search', { credentialFormats: 'record' }]]);
+  });
+
   it('rotates a key and clears the field', async () => {
     const { fake, user } = await renderApp(undefined, 'Integrations');
     await user.click(within(await card('brave-search')).getByRole('button', { name: 'Rotate key' }));

@@ -1,12 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import type { IntegrationChange, IntegrationView, RouteSpec } from '../../../daemon/control-types.ts';
-import { FormButtons, TextArea, UsdField } from '../../components/fields.tsx';
+import { FormButtons, SelectField, TextArea, UsdField } from '../../components/fields.tsx';
 import { RoutesEditor } from '../../components/RoutesEditor.tsx';
 import { RateLimitFields } from './RateLimitFields.tsx';
 
+const FORMAT_POLICIES = [
+  { value: 'block', label: 'Block the request (default)' },
+  { value: 'record', label: "Send it, record it, warn (e.g. a coding assistant's source code)" },
+] as const;
+
 const sameRoutes = (a: RouteSpec[], b: RouteSpec[]) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Cap, routes, rate limit and purpose; sends only what differs, so the confirmation names just that. */
+/** Cap, routes, rate limit, purpose and credential formats; sends only what differs, so the confirmation names just that. */
 export function EditForm({ integration, busy, onSubmit, onCancel }: {
   integration: IntegrationView;
   busy: boolean;
@@ -18,6 +23,7 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
   const [cap, setCap] = useState(String(spec.monthlyCapUsd));
   const [rateLimit, setRateLimit] = useState({ perMinute: String(spec.rateLimit.perMinute), concurrent: String(spec.rateLimit.concurrent) });
   const [routes, setRoutes] = useState(spec.routes);
+  const [formats, setFormats] = useState(spec.credentialFormats);
 
   const change: IntegrationChange = {
     ...(purpose.trim() !== spec.purpose ? { purpose: purpose.trim() } : {}),
@@ -26,6 +32,7 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
       ? { rateLimit: { perMinute: Number(rateLimit.perMinute), concurrent: Number(rateLimit.concurrent) } }
       : {}),
     ...(sameRoutes(routes, spec.routes) ? {} : { routes }),
+    ...(formats !== spec.credentialFormats ? { credentialFormats: formats } : {}),
   };
 
   function submit(e: FormEvent) {
@@ -39,6 +46,13 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
       <UsdField label="Monthly cap (USD)" value={cap} onChange={setCap} required />
       <RateLimitFields value={rateLimit} onChange={setRateLimit} />
       <RoutesEditor routes={routes} onChange={setRoutes} />
+      <SelectField
+        label="Well-known credential formats in a request"
+        hint="The keys Tollgate holds are blocked either way."
+        value={formats}
+        options={FORMAT_POLICIES}
+        onChange={(v: IntegrationView['spec']['credentialFormats']) => setFormats(v)}
+      />
       <FormButtons busy={busy} onCancel={onCancel} saveDisabled={Object.keys(change).length === 0} />
     </form>
   );

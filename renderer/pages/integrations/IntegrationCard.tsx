@@ -40,6 +40,8 @@ export function IntegrationCard({ integration: i, spend, busy, actions }: {
         <dd>{i.spec.routes.map(describeRoute).join(', ')}</dd>
         <dt>Rate limit</dt>
         <dd>{describeRateLimit(i.spec.rateLimit)}</dd>
+        <dt>Credential formats</dt>
+        <dd>{i.spec.credentialFormats === 'record' ? 'Sent and recorded, with a warning (the keys Tollgate holds are always blocked)' : 'Blocked'}</dd>
       </dl>
       {spend && <SpendBar name={i.name} label="This period" spent={spend.spentUsd} cap={spend.capUsd} reserved={spend.reservedUsd} />}
       <div className="actions">

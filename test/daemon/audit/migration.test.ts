@@ -80,3 +80,31 @@ describe('audit migration 3: MACs and fingerprints as BLOBs', () => {
     expect(() => migrate(db)).toThrow(/newer Tollgate/);
   });
 });
+
+describe('audit migration 5: findings', () => {
+  // Records without a finding keep the MAC form they always had (the schema-2 chain above verifies after it).
+  it('a chain goes on with findings across the migration, and an edited or erased finding breaks it', () => {
+    // What a schema-4 daemon wrote: the same records, without the column.
+    const current = atVersion(MIGRATIONS.length);
+    const first = new AuditLog(current, KEY);
+    first.transaction(() => { for (let i = 1; i <= 5; i++) first.append(entry(i)); });
+    const db = atVersion(4);
+    try {
+      const insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (${COLUMNS.split(', ').map(() => '?').join(', ')})`);
+      for (const r of current.prepare(`SELECT ${COLUMNS} FROM audit ORDER BY id`).raw().all() as unknown[][]) insert.run(...r);
+      current.close();
+      migrate(db);
+      const log = new AuditLog(db, KEY);
+      log.transaction(() => log.append({ ...entry(6), finding: 'github-pat' }));
+      log.transaction(() => log.append(entry(7)));
+      expect([...log.all()].map((r) => r.finding)).toEqual([null, null, null, null, null, 'github-pat', null]);
+      expect(log.verify()).toEqual({ ok: true, records: 7 });
+      db.prepare("UPDATE audit SET finding = 'aws-access-key-id' WHERE id = 6").run();
+      expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: 5, firstBad: 6 });
+      db.prepare('UPDATE audit SET finding = NULL WHERE id = 6').run();
+      expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: 5, firstBad: 6 });
+    } finally {
+      db.close();
+    }
+  });
+});

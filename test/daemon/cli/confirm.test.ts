@@ -38,7 +38,7 @@ describe('confirming changes at the terminal', () => {
   });
 
   it('refuses a widening change without a terminal, even with "y" piped in, in one line', async () => {
-    for (const args of [['cap', 'search', '100'], ['cap', 'search', '100', '--yes'], ['routes', 'search', '--add', 'GET /admin/**'], ['resume', 'search']]) {
+    for (const args of [['cap', 'search', '100'], ['cap', 'search', '100', '--yes'], ['routes', 'search', '--add', 'GET /admin/**'], ['resume', 'search'], ['credential-formats', 'search', 'record', '--yes']]) {
       const r = await piped(args, t.home, 'y\n');
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
@@ -60,6 +60,21 @@ describe('confirming changes at the terminal', () => {
 
     expect(await t.cli(['cap', 'search', '15', '--yes'])).toMatchObject({ code: 0, stdout: 'cap of search: 15.00 USD a month\n', stderr: '' });
     expect(await cap()).toBe(15);
+  });
+
+  it('records credential formats only after confirmation at a terminal, and blocks them again with --yes', async () => {
+    const formats = async () => (await t.control('GET', '/v1/integrations/search')).json.integration.spec.credentialFormats;
+    expect(await formats()).toBe('block');
+    const term = new Terminal(['credential-formats', 'search', 'record'], t.home);
+    await term.expect('Proceed? [y/N] ', 'y\n');
+    expect(await term.exit()).toBe(0);
+    expect(term.screen).toContain('Change search\n  Well-known credential formats (API keys, tokens, private keys) in its requests are sent and recorded, no longer blocked. The keys Tollgate holds stay blocked.\nProceed?');
+    expect(await formats()).toBe('record');
+    const back = await piped(['credential-formats', 'search', 'block', '--yes'], t.home, '');
+    expect(back).toMatchObject({ code: 0, stdout: 'search: well-known credential formats are blocked\n' });
+    expect(await formats()).toBe('block');
+    const wrong = await piped(['credential-formats', 'search', 'allow'], t.home, '');
+    expect(wrong).toMatchObject({ code: 1, stderr: 'tollgate: "allow" is not a policy: write block or record\n' });
   });
 
   it('adds a route after confirmation, then removes it with --yes', async () => {
