@@ -1,33 +1,41 @@
 // Every refusal Tollgate can give, declared once: its code (a public contract, SPEC "Agent API"),
-// its HTTP status, and a default message that tells the caller what to do next.
+// its HTTP status, a default message that tells the caller what to do next, and `retry: false`
+// where retrying the same request cannot change the answer.
 // Nothing else in the daemon invents a status code.
 
 export const ERRORS = {
   bad_request: {
+    retry: false,
     status: 400,
     message: 'The request is malformed. Check the method, path, headers and JSON body against the agent API.',
   },
   purpose_required: {
+    retry: false,
     status: 400,
     message: 'Say why you make this call: send a Tollgate-Purpose header of 1 to 200 characters.',
   },
   budget_exhausted: {
+    retry: false,
     status: 402,
     message: 'This call would cross the spend cap for the period. Wait for the reset, or propose a higher cap (POST /v1/proposals).',
   },
   not_allowlisted: {
+    retry: false,
     status: 403,
     message: 'No approved integration has that name. This was recorded as a policy violation. List what is approved with GET /v1/integrations, or propose a new integration.',
   },
   route_not_allowed: {
+    retry: false,
     status: 403,
     message: 'The integration does not allow this method and path. Use one of its listed routes (GET /v1/integrations).',
   },
   exfiltration_blocked: {
+    retry: false,
     status: 403,
     message: 'The request carries what looks like a credential, so it was not sent. Remove it; Tollgate attaches the key itself.',
   },
   body_too_large: {
+    retry: false,
     status: 413,
     message: 'The request body is larger than Tollgate forwards. Send a smaller body.',
   },
@@ -40,6 +48,7 @@ export const ERRORS = {
     message: 'The provider gave an unusable response. Tollgate does not retry; report it or try later.',
   },
   integration_suspended: {
+    retry: false,
     status: 503,
     message: 'This integration is suspended. The operator has been told; only the operator can resume it.',
   },
@@ -48,10 +57,12 @@ export const ERRORS = {
     message: 'The provider cannot be reached or is failing repeatedly. Tollgate does not retry or fall back; try again later.',
   },
   keychain_unavailable: {
+    retry: false,
     status: 503,
     message: 'The key for this integration cannot be read from the OS keychain. The operator has been told.',
   },
   audit_unavailable: {
+    retry: false,
     status: 503,
     message: 'The audit log cannot be written, so no call is made. The operator has been told.',
   },
@@ -59,9 +70,16 @@ export const ERRORS = {
     status: 504,
     message: 'The provider did not answer in time. Tollgate does not retry; try again later.',
   },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; retry?: false }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * Whether retrying the same request can change the answer. Where it cannot (a human must act, or
+ * the request must change), refusals say `x-should-retry: false`, which the official OpenAI and
+ * Anthropic SDKs honour: one refusal costs one attempt, not a burst of retries.
+ */
+export const retryCannotHelp = (code: ErrorCode): boolean => 'retry' in ERRORS[code];
 
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 

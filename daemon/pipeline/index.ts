@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Monitor } from '../alerts/monitor.ts';
 import type { AuditEntry, Outcome } from '../audit/record.ts';
 import type { Clock } from '../clock.ts';
-import { TollgateError } from '../errors.ts';
+import { retryCannotHelp, TollgateError } from '../errors.ts';
 import type { Integration } from '../integrations/integration.ts';
 import type { Registry } from '../integrations/registry.ts';
 import type { Fingerprinter } from '../keychain/fingerprint.ts';
@@ -433,6 +433,7 @@ export function writeRefusal(sink: ResponseSink, err: TollgateError, requestId: 
     'content-length': String(body.length),
   };
   if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+  if (retryCannotHelp(err.code)) headers['x-should-retry'] = 'false';
   sink.head(err.status, headers);
   sink.write(body);
   sink.end();

@@ -81,7 +81,7 @@ function rawRefusal(socket: Duplex, message: string): void {
   if (!socket.writable) return void socket.destroy();
   const requestId = randomUUID();
   const body = JSON.stringify({ error: { code: 'bad_request', message, requestId } });
-  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTollgate-Error: bad_request\r\nTollgate-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTollgate-Error: bad_request\r\nX-Should-Retry: false\r\nTollgate-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean): Promise<void> {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../daemon/errors.ts';
-import { ERRORS } from '../../../daemon/errors.ts';
+import { ERRORS, retryCannotHelp } from '../../../daemon/errors.ts';
 import { Harness, type Reply, toReply } from '../../helpers/harness.ts';
 import { destroy, type Handler, hang, json, slowBody } from '../../helpers/upstream.ts';
 
@@ -33,6 +33,8 @@ const GUIDANCE: Record<ErrorCode, RegExp> = {
 function expectRefusal(r: Reply, code: ErrorCode, secrets: readonly string[] = []): string {
   expect({ status: r.status, header: r.headers['tollgate-error'] }, r.text).toEqual({ status: ERRORS[code].status, header: code });
   expect(r.headers['content-type']).toMatch(/^application\/json/);
+  // SDKs retry 4xx/5xx answers by themselves unless told that it cannot help.
+  expect(r.headers['x-should-retry']).toBe(retryCannotHelp(code) ? 'false' : undefined);
   const requestId = r.headers['tollgate-request-id'];
   expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
   expect(Object.keys(r.json)).toEqual(['error']);
