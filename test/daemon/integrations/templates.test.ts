@@ -63,6 +63,7 @@ describe('instantiate', () => {
       pricing: brave.pricing,
       monthlyCapUsd: brave.monthlyCapUsd,
       rateLimit: brave.rateLimit,
+      credentialFormats: 'block',
       template: 'brave-search',
     });
   });
