@@ -1,6 +1,7 @@
 // The shape of an integration as the operator writes it (control API, templates, register).
 // Validated once where it enters; inside the daemon the compiled form is trusted.
 import { z } from 'zod';
+import { TOKEN_FORMATS } from '../pricing/usage.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -49,16 +50,55 @@ export const authSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+// A model's price, USD per million tokens (daemon/pricing/prices.ts `TokenPrice`): the SPEC's
+// input, output, cacheRead, cacheWrite, plus the classes some providers bill apart, and
+// long-context tiers that replace all rates above an input size.
+const usdPerMTok = z.number().finite().nonnegative().max(100_000);
+const tokenRates = {
+  input: usdPerMTok,
+  output: usdPerMTok,
+  cacheRead: usdPerMTok.optional(),
+  cacheWrite: usdPerMTok.optional(),
+  cacheWrite1h: usdPerMTok.optional(),
+  inputAudio: usdPerMTok.optional(),
+  cacheReadAudio: usdPerMTok.optional(),
+  outputAudio: usdPerMTok.optional(),
+  outputImage: usdPerMTok.optional(),
+};
+export const tokenPriceSchema = z.strictObject({
+  ...tokenRates,
+  tiers: z
+    .array(z.strictObject({ aboveInputTokens: z.number().int().nonnegative().max(100_000_000), ...tokenRates }))
+    .min(1)
+    .max(10)
+    .refine((ts) => ts.every((t, i) => i === 0 || t.aboveInputTokens > ts[i - 1]!.aboveInputTokens), 'tiers must ascend by aboveInputTokens')
+    .optional(),
+});
+// Model ids as requests name them ("claude-sonnet-4-5", "anthropic/claude-sonnet-4.5", "~anthropic/claude-opus-latest").
+const modelId = z
+  .string()
+  .regex(/^~?[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'must be a model id such as claude-sonnet-4-5')
+  .refine((id) => !['__proto__', 'constructor', 'prototype'].includes(id), 'not a model id');
+export const tokensPricingSchema = z.strictObject({
+  format: z.enum(TOKEN_FORMATS),
+  models: z
+    .record(modelId, tokenPriceSchema)
+    .refine((m) => Object.keys(m).length > 0, 'list at least one model: only listed models may be used')
+    .refine((m) => Object.keys(m).length <= 2000, 'at most 2000 models'),
+});
+
 export const pricingSchema = z
   .strictObject({
     perRequestUsd: usd.optional(),
     costPointer: jsonPointer.optional(),
     usage: z.array(z.strictObject({ pointer: jsonPointer, usdPerUnit: usd })).max(10).optional(),
+    /** Model providers: per model and token class, read from the provider's own usage format. */
+    tokens: tokensPricingSchema.optional(),
     maxPerRequestUsd: usd.refine((v) => v > 0, 'must be above 0: it is what a call reserves'),
   })
   .refine(
-    (p) => p.perRequestUsd !== undefined || p.costPointer !== undefined || (p.usage?.length ?? 0) > 0,
-    'give perRequestUsd, costPointer or usage',
+    (p) => p.perRequestUsd !== undefined || p.costPointer !== undefined || (p.usage?.length ?? 0) > 0 || p.tokens !== undefined,
+    'give perRequestUsd, costPointer, usage or tokens',
   )
   .refine((p) => (p.perRequestUsd ?? 0) <= p.maxPerRequestUsd, 'perRequestUsd must not exceed maxPerRequestUsd');
 
@@ -93,6 +133,7 @@ export type IntegrationSpec = z.infer<typeof integrationSchema>;
 export type RouteSpec = z.infer<typeof routeSchema>;
 export type AuthSpec = z.infer<typeof authSchema>;
 export type PricingSpec = z.infer<typeof pricingSchema>;
+export type TokensPricingSpec = z.infer<typeof tokensPricingSchema>;
 export type RateLimitSpec = z.infer<typeof rateLimitSchema>;
 
 /** What the operator may change after creation (PATCH). Name, base URL and auth are fixed: a new host is a new integration. */
