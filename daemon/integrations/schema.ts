@@ -1,6 +1,7 @@
 // The shape of an integration as the operator writes it (control API, templates, register).
 // Validated once where it enters; inside the daemon the compiled form is trusted.
 import { z } from 'zod';
+import { DATASET_PROVIDERS } from '../pricing/prices.ts';
 import { TOKEN_FORMATS } from '../pricing/usage.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -24,17 +25,22 @@ const httpsBaseUrl = z
     }
   }, 'must be an https:// URL without credentials, query or fragment');
 
-// Path patterns: literal segments, `*` for exactly one segment, a final `**` for any rest.
+// Path patterns: literal segments, `*` for exactly one segment, `*:action` for one segment ending
+// in `:action` (Google's `models/<model>:generateContent`), a final `**` for any rest.
 const routePath = z
   .string()
   .max(500)
-  .regex(/^(\/([A-Za-z0-9._~!$&'()+,;=:@-]+|\*|\*\*))+$|^\/$/, 'must be a path such as /v1/search, with * for one segment or a final **')
+  .regex(/^(\/([A-Za-z0-9._~!$&'()+,;=:@-]+|\*|\*:[A-Za-z]+|\*\*))+$|^\/$/, 'must be a path such as /v1/search, with * for one segment or a final **')
   .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or .. segments')
   .refine((p) => !p.includes('**') || p.endsWith('/**') && p.indexOf('**') === p.length - 2, '** may only end the path');
 
 export const routeSchema = z.strictObject({
   method: z.enum(METHODS),
   path: routePath,
+  /** Costs nothing (e.g. listing models, counting tokens): nothing is reserved or metered. */
+  free: z.literal(true).optional(),
+  /** A model provider's route whose usage comes in another format than the integration's (OpenAI's chat route beside its Responses API). */
+  tokenFormat: z.enum(TOKEN_FORMATS).optional(),
 });
 
 export const authSchema = z.discriminatedUnion('type', [
@@ -67,6 +73,8 @@ const tokenRates = {
 };
 export const tokenPriceSchema = z.strictObject({
   ...tokenRates,
+  /** Tokens in and out together: the bound of input that lives on the provider's side (daemon/pricing/bound.ts). */
+  contextWindow: z.number().int().positive().max(100_000_000).optional(),
   tiers: z
     .array(z.strictObject({ aboveInputTokens: z.number().int().nonnegative().max(100_000_000), ...tokenRates }))
     .min(1)
@@ -81,6 +89,8 @@ const modelId = z
   .refine((id) => !['__proto__', 'constructor', 'prototype'].includes(id), 'not a model id');
 export const tokensPricingSchema = z.strictObject({
   format: z.enum(TOKEN_FORMATS),
+  /** Where the prices come from, e.g. "@pydantic/genai-prices 0.1.8 (2026-09-23)", shown wherever prices are. */
+  source: z.string().max(200).optional(),
   models: z
     .record(modelId, tokenPriceSchema)
     .refine((m) => Object.keys(m).length > 0, 'list at least one model: only listed models may be used')
@@ -164,6 +174,8 @@ export const templateSchema = z.strictObject({
   auth: authSchema,
   routes: z.array(routeSchema.extend({ description: z.string().max(300) })).min(1),
   pricing: pricingSchema,
+  /** Model providers: the models to list, priced from the dataset shipped with Tollgate when the template loads. */
+  prices: z.strictObject({ dataset: z.enum(DATASET_PROVIDERS), models: z.array(z.string()).min(1) }).optional(),
   pricingNote: z.string().max(500),
   rateLimit: rateLimitSchema,
   monthlyCapUsd: usd,

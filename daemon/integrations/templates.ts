@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../install.ts';
+import { type DatasetProvider, DATASET_PROVIDERS, pricesFor } from '../pricing/prices.ts';
 import {
   integrationSchema,
   templateSchema,
@@ -55,7 +56,7 @@ function parseTemplateFile(path: string): Template {
   } catch (err) {
     throw new Error(`template ${file}: not readable JSON: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = templateSchema.safeParse(raw);
+  const parsed = templateSchema.safeParse(withDatasetPrices(file, raw));
   if (!parsed.success) throw new Error(`template ${file} is invalid:\n${z.prettifyError(parsed.error)}`);
   const template = parsed.data;
   // The file name is how operators and the register find a template: keep the two in step.
@@ -73,6 +74,23 @@ function parseTemplateFile(path: string): Template {
   return template;
 }
 
+/**
+ * A model provider's template names its models (`prices`); their prices and context windows come
+ * from the dataset shipped with Tollgate, with its name, version and date as the source.
+ */
+function withDatasetPrices(file: string, raw: unknown): unknown {
+  const t = raw as { prices?: { dataset?: unknown; models?: unknown }; pricing?: { tokens?: { models?: unknown; source?: unknown } } } | null;
+  const tokens = t?.pricing?.tokens;
+  if (!t?.prices || !tokens || !Array.isArray(t.prices.models) || !DATASET_PROVIDERS.includes(t.prices.dataset as DatasetProvider)) return raw;
+  const list = pricesFor(t.prices.dataset as DatasetProvider, t.prices.models as string[]);
+  if (list.missing.length) throw new Error(`template ${file}: the price dataset has no per-token price for ${list.missing.join(', ')}`);
+  const dataset = Object.entries(list.models).map(([id, price]) => [id, { ...price, ...(list.info[id]?.contextWindow ? { contextWindow: list.info[id].contextWindow } : {}) }]);
+  // Models the dataset lacks may be priced in the template itself, and say so in its pricing note.
+  const own = typeof tokens.models === 'object' && tokens.models !== null ? tokens.models : {};
+  const { name, version, date } = list.source;
+  return { ...t, pricing: { ...t.pricing, tokens: { ...tokens, models: { ...Object.fromEntries(dataset), ...own }, source: `${name} ${version} (${date})` } } };
+}
+
 /** A full integration spec from a template and the operator's fields. Throws a ZodError if the result is invalid. */
 export function instantiate(template: Template, input: TemplateInput): IntegrationSpec {
   return integrationSchema.parse({
@@ -81,7 +99,7 @@ export function instantiate(template: Template, input: TemplateInput): Integrati
     account: input.account,
     baseUrl: template.baseUrl,
     auth: template.auth,
-    routes: input.routes ?? template.routes.map(({ method, path }) => ({ method, path })),
+    routes: input.routes ?? template.routes.map(({ description: _, ...route }) => route),
     pricing: input.pricing ?? template.pricing,
     monthlyCapUsd: input.monthlyCapUsd ?? template.monthlyCapUsd,
     rateLimit: input.rateLimit ?? template.rateLimit,

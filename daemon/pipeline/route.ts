@@ -43,7 +43,7 @@ function bySpecificity(a: CompiledRoute, b: CompiledRoute): number {
 
 function rank(r: CompiledRoute, i: number): number {
   if (i === r.segments.length) return 2;
-  return r.segments[i] === '*' ? 1 : 0;
+  return r.segments[i]!.startsWith('*') ? 1 : 0;
 }
 
 /**
@@ -66,10 +66,16 @@ function matches(route: CompiledRoute, segments: readonly string[]): boolean {
   for (let i = 0; i < fixed.length; i++) {
     const want = fixed[i];
     const got = segments[i];
-    if (want === '*' ? got === '' : want !== got) return false;
+    if (want === '*' ? got === '' : want!.startsWith('*:') ? !endsInAction(got!, want!.slice(1)) : want !== got) return false;
   }
   // `**` needs a real segment; only a trailing slash after it may be empty.
   return !route.rest || segments[fixed.length] !== '';
+}
+
+/** `<something without ':'>:action`, as `*:action` asks. */
+function endsInAction(segment: string, action: string): boolean {
+  const head = segment.length - action.length;
+  return head > 0 && segment.endsWith(action) && !segment.slice(0, head).includes(':');
 }
 
 // RFC 3986 pchar without pct-encoded: unreserved, sub-delims, ':' and '@'. '/' separates segments.

@@ -5,8 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { integrationSchema, METHODS, templateSchema, type Template } from '../../../daemon/integrations/schema.ts';
 import { instantiate, loadTemplates, TEMPLATES_DIR } from '../../../daemon/integrations/templates.ts';
+import { priceSource, pricesFor } from '../../../daemon/pricing/prices.ts';
 
-const IDS = ['brave-search', 'exa', 'firecrawl', 'perplexity', 'serper', 'tavily'];
+const SEARCH = ['brave-search', 'exa', 'firecrawl', 'perplexity', 'serper', 'tavily'];
+const MODELS = ['anthropic', 'gemini', 'openai', 'openrouter'];
+const IDS = [...MODELS, ...SEARCH].sort();
 
 function shipped(id: string): unknown {
   return JSON.parse(readFileSync(join(TEMPLATES_DIR, `${id}.json`), 'utf8'));
@@ -15,9 +18,31 @@ function shipped(id: string): unknown {
 describe('shipped templates', () => {
   const templates = loadTemplates();
 
-  it('loads all six, each valid against the template schema', () => {
+  it('loads all ten, each valid against the template schema', () => {
     expect([...templates.keys()].sort()).toEqual(IDS);
-    for (const id of IDS) expect(templateSchema.safeParse(shipped(id)).success).toBe(true);
+    for (const id of SEARCH) expect(templateSchema.safeParse(shipped(id)).success).toBe(true);
+    for (const t of templates.values()) expect(templateSchema.parse(t)).toEqual(t);
+  });
+
+  it('prices the model providers from the dataset shipped with Tollgate, naming it', () => {
+    for (const id of MODELS) {
+      const t = templates.get(id)!;
+      const { dataset, models } = t.prices!;
+      const list = pricesFor(dataset, models);
+      expect(list.missing).toEqual([]);
+      const { name, version, date } = priceSource();
+      expect(t.pricing.tokens!.source).toBe(`${name} ${version} (${date})`);
+      for (const m of models) {
+        const { contextWindow, ...price } = t.pricing.tokens!.models[m]!;
+        expect(price, `${id} ${m}`).toEqual(list.models[m]);
+        expect(contextWindow).toBe(list.info[m]!.contextWindow);
+      }
+    }
+    expect(templates.get('anthropic')!.pricing.tokens!.models['claude-sonnet-4-5']).toMatchObject({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, contextWindow: 200_000 });
+    // Free routes: counting tokens, listing models.
+    expect(templates.get('anthropic')!.routes.find((r) => r.path === '/v1/messages/count_tokens')!.free).toBe(true);
+    expect(templates.get('openai')!.routes.find((r) => r.path === '/v1/models')!.free).toBe(true);
+    expect(templates.get('openai')!.routes.find((r) => r.path === '/v1/chat/completions')!.tokenFormat).toBe('openai-chat');
   });
 
   it('lists only https routes with a method and a path', () => {
@@ -34,7 +59,7 @@ describe('shipped templates', () => {
 
   it('gives every tool one of its routes and keeps caps low', () => {
     for (const t of templates.values()) {
-      expect(t.tools.length).toBeGreaterThan(0);
+      expect(t.tools.length > 0 || MODELS.includes(t.id)).toBe(true);
       for (const tool of t.tools) {
         expect(t.routes.some((r) => r.method === tool.method && r.path === tool.path)).toBe(true);
         expect(Object.values(tool.arguments).some((a) => a.required)).toBe(true);
@@ -86,7 +111,7 @@ describe('instantiate', () => {
     for (const t of loadTemplates().values()) {
       const spec = instantiate(t, { ...operator, name: t.id });
       expect(spec.template).toBe(t.id);
-      expect(spec.routes.every((r) => Object.keys(r).sort().join() === 'method,path')).toBe(true);
+      expect(spec.routes).toEqual(t.routes.map(({ description: _, ...r }) => r));
     }
   });
 

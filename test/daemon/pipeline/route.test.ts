@@ -157,6 +157,19 @@ describe('matchRoute', () => {
     expect(matchRoute(table, method, path)).toBeNull();
   });
 
+  it('matches `*:action` to one segment ending in exactly that action, with something before it', () => {
+    const t = compileRoutes([
+      { method: 'POST', path: '/v1beta/models/*:generateContent' },
+      { method: 'POST', path: '/v1beta/models/*:countTokens' },
+    ]);
+    expect(matchRoute(t, 'POST', '/v1beta/models/gemini-2.5-flash:generateContent')).toBe('/v1beta/models/*:generateContent');
+    expect(matchRoute(t, 'POST', '/v1beta/models/gemini-2.5-flash:countTokens')).toBe('/v1beta/models/*:countTokens');
+    for (const path of ['/v1beta/models/:generateContent', '/v1beta/models/gemini:streamGenerateContent', '/v1beta/models/a:b:generateContent',
+      '/v1beta/models/gemini-2.5-flash:generateContentX', '/v1beta/models/x/y:generateContent']) {
+      expect(matchRoute(t, 'POST', path), path).toBeNull();
+    }
+  });
+
   it('ignores a route listed twice', () => {
     const t = compileRoutes([{ method: 'GET', path: '/a' }, { method: 'GET', path: '/a' }]);
     expect(t.get('GET')).toHaveLength(1);
