@@ -8,6 +8,7 @@ import { editCommands } from './cli/edit.ts';
 import { integrationCommands } from './cli/integrations.ts';
 import { lifecycleCommands } from './cli/lifecycle.ts';
 import { proposalCommands } from './cli/proposals.ts';
+import { sessionCommands } from './cli/sessions.ts';
 import { settingsCommands } from './cli/settings.ts';
 import { statusCommand } from './cli/status.ts';
 import { VERSION } from './version.ts';
@@ -42,6 +43,7 @@ lifecycleCommands(program);
 auditCommands(program);
 alertCommands(program);
 proposalCommands(program);
+sessionCommands(program);
 settingsCommands(program);
 
 program.parseAsync().catch((e: unknown) => {

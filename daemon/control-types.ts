@@ -56,6 +56,43 @@ export type CreateIntegration =
 
 export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats'>>;
 
+export type SessionStatus = 'running' | 'ended';
+
+/** A session (POST, GET /v1/sessions…): one run of an assistant on its own agent socket. Money in dollars. */
+export interface SessionView {
+  id: string;
+  /** Its agent socket (`run/sessions/<id>.sock`); gone once it ended. */
+  socket: string;
+  purpose: string;
+  /** Its own budget over its whole life; null: none (the caps still hold). */
+  budgetUsd: number | null;
+  /** The integrations it may reach; null: every approved one. */
+  integrations: string[] | null;
+  /** The process it ends with, if any. */
+  owner: number | null;
+  status: SessionStatus;
+  startedAt: string;
+  startedBy: string;
+  endedAt: string | null;
+  endReason: string | null;
+  spentUsd: number;
+  /** In flight: reserved by calls not settled yet. */
+  reservedUsd: number;
+  /** What is left of its budget; null without one. */
+  remainingUsd: number | null;
+  /** Its calls so far, refused ones too. */
+  calls: number;
+}
+
+/** What starting a session takes (POST /v1/sessions). */
+export interface CreateSession {
+  purpose: string;
+  budgetUsd?: number;
+  integrations?: string[];
+  /** A process id: the session ends by itself when that process exits. */
+  owner?: number;
+}
+
 /** `{"error":{code,message,details}}` of a refused control request. */
 export interface ControlErrorBody {
   error: { code: string; message: string; details?: unknown };

@@ -29,6 +29,7 @@ import { Calendar } from './period.ts';
 import { CredentialScanner, rollingBase, type StoredKey } from './pipeline/guard.ts';
 import { Pipeline } from './pipeline/index.ts';
 import { type ProposalBody, Proposals } from './proposals.ts';
+import { Sessions } from './sessions/sessions.ts';
 import { applyDurability, loadSettings, type Settings } from './settings.ts';
 import { createUpstreamDispatcher } from './upstream/dispatcher.ts';
 
@@ -53,6 +54,7 @@ export class Daemon {
   readonly bus: EventBus;
   readonly registry: Registry;
   readonly proposals: Proposals;
+  readonly sessions: Sessions;
   readonly audit: AuditLog;
   private readonly anchor: AuditAnchor;
   readonly alerts: Alerts;
@@ -96,7 +98,7 @@ export class Daemon {
     const detectors = new Detectors(detectorSettings(this.settings), knownRoutes);
     const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus);
     const keyFingerprint = fingerprinter(secrets.fingerprintKey, 'key');
-    this.scanner = new CredentialScanner(keyFingerprint, rollingBase(createHmac('sha256', secrets.fingerprintKey).update('rolling').digest()));
+    this.scanner = new CredentialScanner(keyFingerprint, { rollingBase: rollingBase(createHmac('sha256', secrets.fingerprintKey).update('rolling').digest()) });
     this.refreshStoredKeys();
     this.ownDispatcher = opts.dispatcher ? null : createUpstreamDispatcher(this.settings.upstreamTimeouts);
     this.pipeline = new Pipeline({
@@ -112,8 +114,10 @@ export class Daemon {
         maxResponseBytes: this.settings.maxResponseBytes,
         globalCap: this.settings.globalCapUsd === null ? null : usdToMicros(this.settings.globalCapUsd),
       }),
+      sessionActivity: (id) => this.sessions.activity(id),
     });
     this.proposals = new Proposals(this.db);
+    this.sessions = new Sessions({ db: this.db, clock, bus: this.bus, registry: this.registry, ledger: this.ledger, paths });
     this.operator = new Operator({
       db: this.db, clock, registry: this.registry, ledger: this.ledger, audit: this.audit,
       proposals: this.proposals, keychain: opts.keychain, keyFingerprint,
@@ -251,6 +255,7 @@ export class Daemon {
 
   async close(): Promise<void> {
     await this.anchor.close();
+    this.sessions.close();
     this.alerts.close();
     await this.ownDispatcher?.close();
     this.db.close();

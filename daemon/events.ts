@@ -1,12 +1,15 @@
 // State changes and alerts, fanned out to control clients (the tray's event stream).
 import type { Alert } from './alerts/alerts.ts';
+import type { SessionView } from './control-types.ts';
 
 export type DaemonEvent =
   | { type: 'alert'; alert: Alert }
   | { type: 'alert_acked'; id: number }
   | { type: 'integration'; name: string; status: string }
   | { type: 'spend'; integration: string; spentUsd: number; capUsd: number }
-  | { type: 'proposal'; id: string; status: string };
+  | { type: 'proposal'; id: string; status: string }
+  /** A session started, ended, or its spend or calls moved ('updated': at most once a second per session). */
+  | { type: 'session'; change: 'started' | 'updated' | 'ended'; session: SessionView };
 
 type Listener = (e: DaemonEvent) => void;
 

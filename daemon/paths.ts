@@ -10,6 +10,8 @@ export interface Paths {
   runDir: string;
   agentSocket: string;
   controlSocket: string;
+  /** Folder of the sessions' own agent sockets, `<id>.sock` (inside runDir). */
+  sessionsDir: string;
   pidFile: string;
   database: string;
   archiveDir: string;
@@ -24,11 +26,17 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, platform: Nod
     runDir,
     agentSocket: platform === 'win32' && !env.TOLLGATE_HOME ? pipe('agent') : join(runDir, 'agent.sock'),
     controlSocket: platform === 'win32' && !env.TOLLGATE_HOME ? pipe('control') : join(runDir, 'control.sock'),
+    sessionsDir: join(runDir, 'sessions'),
     pidFile: join(runDir, 'daemon.pid'),
     database: join(dataDir, 'tollgate.db'),
     archiveDir: join(dataDir, 'archive'),
     register: join(dataDir, 'INTEGRATIONS.md'),
   };
+}
+
+/** A session's agent socket: `run/sessions/<id>.sock`, or a named pipe where the agent socket is one. */
+export function sessionSocket(paths: Paths, id: string): string {
+  return paths.agentSocket.startsWith('\\\\.\\pipe\\') ? paths.agentSocket.replace(/-agent$/, `-session-${id}`) : join(paths.sessionsDir, `${id}.sock`);
 }
 
 function folders(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { dataDir: string; runDir: string } {

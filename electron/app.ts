@@ -36,8 +36,8 @@ export interface TrayApp {
 /** Reads what the tray shows; a daemon that does not answer is "not running". */
 async function trayInput(client: ControlClient): Promise<TrayInput> {
   try {
-    const [spend, integrations, openAlerts] = await Promise.all([client.spend(), client.integrations(), client.alerts({ open: true })]);
-    return { running: true, spend, integrations, openAlerts };
+    const [spend, integrations, openAlerts, sessions] = await Promise.all([client.spend(), client.integrations(), client.alerts({ open: true }), client.sessions()]);
+    return { running: true, spend, integrations, openAlerts, sessions };
   } catch {
     return { running: false };
   }

@@ -13,6 +13,7 @@ export function toMainEvents(e: DaemonEvent): MainEvent[] {
     case 'integration': return [{ type: 'changed', what: 'integrations' }, { type: 'changed', what: 'spend' }];
     case 'spend': return [{ type: 'changed', what: 'spend' }];
     case 'proposal': return [{ type: 'changed', what: 'proposals' }];
+    case 'session': return [{ type: 'changed', what: 'sessions' }];
   }
 }
 

@@ -1,12 +1,12 @@
 // What the tray shows, from what the daemon reports: the state at a glance (ok / warning /
 // critical), a tooltip that says why, and the menu. Pure: tray.ts applies it to Electron.
-import type { Alert, IntegrationView, SpendReport } from '../daemon/control-types.ts';
+import type { Alert, IntegrationView, SessionView, SpendReport } from '../daemon/control-types.ts';
 
 export type TrayState = 'ok' | 'warning' | 'critical';
 
 export type TrayInput =
   | { running: false }
-  | { running: true; spend: SpendReport; integrations: IntegrationView[]; openAlerts: Alert[] };
+  | { running: true; spend: SpendReport; integrations: IntegrationView[]; openAlerts: Alert[]; sessions?: SessionView[] };
 
 export type TrayAction = 'open' | 'suspend_all' | 'quit';
 
@@ -28,6 +28,8 @@ const WARN_SHARE = 0.8;
 const keyRejected = (i: IntegrationView): boolean => i.status === 'suspended' && (i.statusReason ?? '').startsWith('the provider rejected');
 
 const usd = (v: number): string => `$${v.toFixed(2)}`;
+const MAX_LABEL = 40;
+const short = (s: string): string => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s);
 
 export function trayModel(input: TrayInput): TrayModel {
   if (!input.running) {
@@ -59,10 +61,16 @@ export function trayModel(input: TrayInput): TrayModel {
     : [{ kind: 'label', text: 'No integrations yet' }];
   if (spend.globalCapUsd !== null) lines.push({ kind: 'label', text: `All: ${total}` });
   const resets = spend.period.resetsAt.slice(0, 10);
+  // The assistants running now, each with its spend (against its budget, where it has one).
+  const sessions = (input.sessions ?? []).filter((s) => s.status === 'running');
+  const sessionLines: MenuEntry[] = sessions.length
+    ? [{ kind: 'separator' }, { kind: 'label', text: `Sessions running (${sessions.length})` },
+      ...sessions.map((s): MenuEntry => ({ kind: 'label', text: `${short(s.purpose)}: ${usd(s.spentUsd)}${s.budgetUsd === null ? '' : ` / ${usd(s.budgetUsd)}`}` }))]
+    : [];
   return {
     state,
     tooltip,
-    menu: [{ kind: 'label', text: `This period (resets ${resets})` }, ...lines, { kind: 'separator' }, ...actions(live.some((i) => i.status === 'active'))],
+    menu: [{ kind: 'label', text: `This period (resets ${resets})` }, ...lines, ...sessionLines, { kind: 'separator' }, ...actions(live.some((i) => i.status === 'active'))],
   };
 }
 

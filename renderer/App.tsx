@@ -10,6 +10,7 @@ import { Alerts } from './pages/Alerts.tsx';
 import { Integrations } from './pages/Integrations.tsx';
 import { Overview } from './pages/Overview.tsx';
 import { Proposals } from './pages/Proposals.tsx';
+import { Sessions } from './pages/Sessions.tsx';
 
 type Daemon = { kind: 'checking' } | { kind: 'up'; state: DaemonState } | { kind: 'down' } | { kind: 'unreachable'; message: string };
 
@@ -85,6 +86,8 @@ export function App() {
             return <Overview />;
           case 'integrations':
             return <Integrations approval={approval} onApprovalClosed={() => setApproval(null)} />;
+          case 'sessions':
+            return <Sessions />;
           case 'activity':
             return <Activity />;
           case 'alerts':

@@ -5,6 +5,7 @@ import { createContext, useContext } from 'react';
 export const PAGES = [
   { id: 'overview', label: 'Overview' },
   { id: 'integrations', label: 'Integrations' },
+  { id: 'sessions', label: 'Sessions' },
   { id: 'activity', label: 'Activity' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'proposals', label: 'Proposals' },

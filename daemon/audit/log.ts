@@ -25,6 +25,7 @@ interface Row {
   fingerprint: Buffer | null;
   mac: Buffer;
   finding: string | null;
+  session: string | null;
 }
 
 // Stored as raw bytes, handled as hex: the chain MACs cover the hex form.
@@ -36,7 +37,7 @@ function fromRow(r: Row): AuditRecord {
     id: r.id, at: r.at, requestId: r.request_id, integration: r.integration, purpose: r.purpose,
     method: r.method, host: r.host, path: r.path, outcome: r.outcome, code: r.code, status: r.status,
     latencyMs: r.latency_ms, bytesOut: r.bytes_out, bytesIn: r.bytes_in, cost: r.cost,
-    fingerprint: r.fingerprint && hex(r.fingerprint), mac: hex(r.mac), finding: r.finding,
+    fingerprint: r.fingerprint && hex(r.fingerprint), mac: hex(r.mac), finding: r.finding, session: r.session,
   };
 }
 
@@ -50,6 +51,7 @@ export type VerifyResult = { ok: true; records: number } | { ok: false; records:
 export interface AuditQuery {
   integration?: string;
   outcome?: string;
+  session?: string;
   /** Only records with id below this (paging backwards from newest). */
   before?: number;
   since?: number;
@@ -68,8 +70,8 @@ export class AuditLog {
     this.db = db;
     this.key = createSecretKey(key);
     this.insert = db.prepare(`INSERT INTO audit (id, at, request_id, integration, purpose, method, host, path, outcome, code,
-      status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac, finding)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      status, latency_ms, bytes_out, bytes_in, cost, fingerprint, mac, finding, session)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const last = db.prepare('SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1').get() as { id: number; mac: Buffer } | undefined;
     this.head = last ? { id: last.id, mac: hex(last.mac) } : { id: 0, mac: GENESIS };
     this.tx = db.transaction((fn: () => unknown) => fn());
@@ -84,7 +86,7 @@ export class AuditLog {
     const id = this.head.id + 1;
     const mac = this.mac(this.head.mac, id, e);
     this.insert.run(id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path, e.outcome, e.code,
-      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint && bytes(e.fingerprint), bytes(mac), e.finding ?? null);
+      e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint && bytes(e.fingerprint), bytes(mac), e.finding ?? null, e.session ?? null);
     this.head = { id, mac };
     return id;
   }
@@ -105,6 +107,7 @@ export class AuditLog {
     const args: (string | number)[] = [];
     if (q.integration) { where.push('integration = ?'); args.push(q.integration); }
     if (q.outcome) { where.push('outcome = ?'); args.push(q.outcome); }
+    if (q.session) { where.push('session = ?'); args.push(q.session); }
     if (q.before) { where.push('id < ?'); args.push(q.before); }
     if (q.since) { where.push('at >= ?'); args.push(q.since); }
     if (q.until) { where.push('at < ?'); args.push(q.until); }

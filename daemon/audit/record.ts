@@ -29,6 +29,8 @@ export interface AuditEntry {
    * blocks: the rule's id, never the credential. Absent on records from before it existed.
    */
   finding?: string | null;
+  /** The session the call ran in (see daemon/sessions/); absent on calls on the agent socket itself. */
+  session?: string | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -42,7 +44,9 @@ export function canonical(id: number, e: AuditEntry): string {
     id, e.at, e.requestId, e.integration, e.purpose, e.method, e.host, e.path,
     e.outcome, e.code, e.status, e.latencyMs, e.bytesOut, e.bytesIn, e.cost, e.fingerprint,
   ];
-  // Only where there is one: records written before findings existed keep their MACs.
-  if (e.finding) fields.push(e.finding);
+  // Only where there is one: records written before findings (or sessions) existed keep their MACs.
+  // A session takes the place after the finding's (null when none), so neither can pass for the other.
+  if (e.finding || e.session) fields.push(e.finding || null);
+  if (e.session) fields.push(e.session);
   return JSON.stringify(fields);
 }

@@ -9,6 +9,7 @@ import { jsonOption, printJson, table, time, usd } from './format.ts';
 interface ListOptions {
   integration?: string;
   outcome?: string;
+  session?: string;
   limit: number;
   before?: number;
   json?: boolean;
@@ -22,11 +23,12 @@ export function auditCommands(program: Command): void {
     .description('list audit records, newest first')
     .option('--integration <name>', 'only this integration')
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['ok', 'refused', 'error', 'unknown']))
+    .option('--session <id>', 'only the calls of this session')
     .option('--limit <n>', 'at most this many (up to 1000)', positiveInt, 50)
     .option('--before <id>', 'only records older than this id (the next page)', positiveInt)
     .option(...jsonOption)
     .action(async (opts: ListOptions) => {
-      const records = await control().audit({ integration: opts.integration, outcome: opts.outcome, limit: opts.limit, before: opts.before });
+      const records = await control().audit({ integration: opts.integration, outcome: opts.outcome, session: opts.session, limit: opts.limit, before: opts.before });
       if (opts.json) return printJson(records);
       if (!records.length) return console.log('No audit records match.');
       console.log(table(

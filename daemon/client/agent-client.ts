@@ -40,6 +40,17 @@ export interface AgentIntegration {
   resetsAt: string;
 }
 
+/** The session a session's socket belongs to, as GET /v1/integrations describes it there. Money in dollars. */
+export interface AgentSession {
+  id: string;
+  /** What the operator started it for; it stands in for calls that give no purpose. */
+  purpose: string;
+  /** Its own budget over its whole life; null: none (the caps hold). */
+  budgetUsd: number | null;
+  spentUsd: number;
+  remainingUsd: number | null;
+}
+
 export interface ProposalState {
   id: string;
   kind: ProposalBody['kind'];
@@ -151,6 +162,11 @@ export class TollgateClient {
 
   async integrations(): Promise<AgentIntegration[]> {
     return (await this.json<{ integrations: AgentIntegration[] }>('GET', '/v1/integrations')).integrations;
+  }
+
+  /** The session this socket belongs to; null on the agent socket itself. */
+  async session(): Promise<AgentSession | null> {
+    return (await this.json<{ session?: AgentSession }>('GET', '/v1/integrations')).session ?? null;
   }
 
   /** Asks the operator for a new integration or a higher cap; nothing changes until they approve. */

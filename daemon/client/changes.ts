@@ -1,6 +1,6 @@
 // What an operator's change will do, in words, before it is made. The tray's confirmation
 // dialog and the CLI's prompt both show this, so the operator confirms exactly what happens.
-import type { CreateIntegration, IntegrationChange, IntegrationView, Proposal, RouteSpec, Settings } from '../control-types.ts';
+import type { CreateIntegration, CreateSession, IntegrationChange, IntegrationView, Proposal, RouteSpec, SessionView, Settings } from '../control-types.ts';
 
 export type Change =
   | { kind: 'create'; integration: CreateIntegration }
@@ -11,6 +11,8 @@ export type Change =
   | { kind: 'suspend'; integration: IntegrationView }
   | { kind: 'decommission'; integration: IntegrationView }
   | { kind: 'suspend_all'; names: string[] }
+  | { kind: 'start_session'; session: CreateSession }
+  | { kind: 'stop_session'; session: SessionView }
   | { kind: 'settings'; before: Settings; change: Partial<Settings> };
 
 export interface ChangeDescription {
@@ -79,6 +81,26 @@ export function describeChange(c: Change): ChangeDescription {
       };
     case 'suspend_all':
       return { title: 'Suspend all integrations', widens: false, details: [`Suspends ${c.names.length ? c.names.join(', ') : 'nothing (none is active)'}. Each must be resumed on its own.`] };
+    case 'start_session': {
+      // A session reaches only what is approved, within the caps; a budget of its own narrows that.
+      const s = c.session;
+      return {
+        title: `Start a session: ${s.purpose}`,
+        widens: false,
+        details: [
+          s.budgetUsd === undefined ? 'No budget of its own: the integrations\' caps and the global cap hold.' : `Budget: ${usd(s.budgetUsd)} for the whole session (the caps still hold)`,
+          s.integrations?.length ? `Integrations: ${s.integrations.join(', ')}` : 'Integrations: every approved one',
+          ...(s.owner === undefined ? [] : [`Ends when process ${s.owner} exits`]),
+          'The assistant calls through its own socket, which the session prints.',
+        ],
+      };
+    }
+    case 'stop_session':
+      return {
+        title: `Stop the session: ${c.session.purpose}`,
+        widens: false,
+        details: ['Its socket takes no new calls; calls in flight finish, or are cut and settled.', `It spent ${usd(c.session.spentUsd)} in ${c.session.calls} call(s).`],
+      };
     case 'settings':
       return describeSettings(c.before, c.change);
   }

@@ -2,8 +2,8 @@
 // no native module and never touches the database or the keychain: the daemon does.
 import { Agent, request } from 'undici';
 import type {
-  Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, DecommissionResult, IntegrationChange,
-  IntegrationView, Proposal, Settings, SpendReport, Template, Tier, VerifyResult,
+  Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, CreateSession, DecommissionResult, IntegrationChange,
+  IntegrationView, Proposal, SessionView, Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../control-types.ts';
 
 export class DaemonNotRunning extends Error {
@@ -30,6 +30,7 @@ export class ControlRequestError extends Error {
 export type AuditFilter = {
   integration?: string;
   outcome?: string;
+  session?: string;
   before?: number;
   since?: number;
   until?: number;
@@ -93,6 +94,9 @@ export class ControlClient {
   acceptAuditEnd = () => this.call<AuditEndAccepted>('POST', '/v1/audit/accept-end');
   alerts = async (f: { tier?: Tier; open?: boolean; limit?: number } = {}) => (await this.call<{ alerts: Alert[] }>('GET', `/v1/alerts${query(f)}`)).alerts;
   proposals = async (status?: Proposal['status']) => (await this.call<{ proposals: Proposal[] }>('GET', `/v1/proposals${query({ status })}`)).proposals;
+  /** Running sessions, then recent ended ones, each with its spend now. */
+  sessions = async () => (await this.call<{ sessions: SessionView[] }>('GET', '/v1/sessions')).sessions;
+  session = (id: string) => this.call<SessionView>('GET', `/v1/sessions/${enc(id)}`);
 
   /** The audit log as JSONL, streamed. */
   async exportAudit(): Promise<AsyncIterable<Buffer>> {
@@ -129,6 +133,8 @@ export class ControlClient {
   approveProposal = (id: string, body: { monthlyCapUsd?: number } | { integration: CreateIntegration }) =>
     this.call<{ proposal: Proposal; integration: IntegrationView }>('POST', `/v1/proposals/${enc(id)}/approve`, body);
   rejectProposal = async (id: string, reason?: string) => (await this.call<{ proposal: Proposal }>('POST', `/v1/proposals/${enc(id)}/reject`, { reason })).proposal;
+  startSession = (body: CreateSession) => this.call<SessionView>('POST', '/v1/sessions', body);
+  stopSession = (id: string) => this.call<SessionView>('POST', `/v1/sessions/${enc(id)}/stop`);
 
   close(): Promise<void> {
     return this.dispatcher.close();

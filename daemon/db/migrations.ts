@@ -155,6 +155,29 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE audit ADD COLUMN finding TEXT;
   `,
+  // 6: sessions (one run of an assistant, on its own socket, with an optional budget of its own
+  // over its whole life). Its spend is kept here by the ledger, in the same transactions as the
+  // integrations' spend; a reservation and an audit record name the session they belong to.
+  `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    budget INTEGER,
+    integrations TEXT,
+    owner INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('running', 'ended')),
+    started_by TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT,
+    spent INTEGER NOT NULL DEFAULT 0,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    calls INTEGER NOT NULL DEFAULT 0
+  );
+  ALTER TABLE reservations ADD COLUMN session TEXT REFERENCES sessions(id);
+  ALTER TABLE audit ADD COLUMN session TEXT;
+  CREATE INDEX audit_by_session ON audit (session, id) WHERE session IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

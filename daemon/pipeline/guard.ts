@@ -1,5 +1,7 @@
 // Step "guard the request": what of the assistant's request may go upstream, and a scan that
 // refuses requests carrying a credential (a stored key, matched by fingerprint, or a well-known format).
+import { compileRules, type CredentialMatcher } from '../credentials/matcher.ts';
+import { loadRules } from '../credentials/rules.ts';
 import { TollgateError } from '../errors.ts';
 
 // Hop-by-hop, identity and routing headers the daemon or the transport decide, never the assistant.
@@ -73,134 +75,115 @@ function decodeLoosely(s: string): string {
   return s.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-export type CredentialKind =
-  | 'stored_key'
-  | 'aws_access_key'
-  | 'github_token'
-  | 'gitlab_token'
-  | 'slack_token'
-  | 'slack_webhook'
-  | 'private_key'
-  | 'google_api_key'
-  | 'stripe_key'
-  | 'openai_key'
-  | 'anthropic_key'
-  | 'npm_token'
-  | 'pypi_token'
-  | 'huggingface_token'
-  | 'sendgrid_key';
-
 /** What was found; never the credential itself, so it is safe in messages and logs. */
-export interface CredentialHit {
-  kind: CredentialKind;
+export type CredentialHit = { kind: 'stored_key' } | { kind: 'format'; rule: string; title: string };
+
+let shippedRules: CredentialMatcher | undefined;
+/** The rules of daemon/credentials/rules.json, compiled once per process, on first use. */
+function defaultRules(): CredentialMatcher {
+  return (shippedRules ??= compileRules(loadRules()));
 }
 
-// Formats with a fixed, distinctive prefix, so ordinary text does not match. JWTs are left out:
-// they are short-lived, and APIs legitimately pass them.
-const FORMATS: readonly (readonly [CredentialKind, string])[] = [
-  ['aws_access_key', String.raw`(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])`],
-  ['github_token', String.raw`gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}`],
-  ['gitlab_token', String.raw`glpat-[A-Za-z0-9_-]{20,}`],
-  ['slack_token', String.raw`xox[abprs]-\d{6,}-[A-Za-z0-9-]{8,}`],
-  ['slack_webhook', String.raw`hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}`],
-  // The header alone could be prose about PEM; a key block has base64 right after it.
-  // '+' stands for a space in form-encoded text.
-  ['private_key', String.raw`-----BEGIN[ +](?:[A-Z0-9]{1,20}[ +]){0,3}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----[\s\S]{0,200}?[A-Za-z0-9+/]{40}`],
-  ['google_api_key', String.raw`AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`],
-  ['stripe_key', String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{20,}`],
-  ['openai_key', String.raw`sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}`],
-  ['anthropic_key', String.raw`sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{20,}`],
-  ['npm_token', String.raw`npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])`],
-  ['pypi_token', String.raw`pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}`],
-  ['huggingface_token', String.raw`hf_[A-Za-z]{34}(?![A-Za-z0-9])`],
-  ['sendgrid_key', String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`],
-];
-// One pass for all formats; the capture group that matched names the kind. The "not glued to a
-// preceding word" test is done by hand: as a lookbehind it would double the cost of the pass.
-const FORMAT_RE = new RegExp(FORMATS.map(([, re]) => `(${re})`).join('|'), 'g');
-// The shortest well-known credential (an AWS key id): a shorter run cannot hold one, even encoded.
-const MIN_FORMAT_LENGTH = 20;
 // Shorter stored keys are not looked for: fingerprinting every short token would be slow, and no real key is that short.
 const MIN_STORED_KEY_LENGTH = 8;
 
+// The scanner reads bytes: a string is looked at as its UTF-8, a body as it came. ASCII is itself,
+// and no other byte is a character a credential holds. (The rules' patterns see a latin1 string of
+// the same bytes, so that positions agree.)
 const KEYLIKE = 1;
 const SEPARATOR = 2;
-const BASE64 = 4;
+/** '%' and '\': they start escapes, so they extend a run that may be decoded. */
+const ESCAPE = 4;
 const UPPER = 8;
 const LOWER = 16;
-const DIGIT = 32;
-/** '%' and '\': they start escapes, so they extend a run that may be decoded. */
-const ESCAPE = 64;
+/** Printable ASCII, tab, CR and LF: what a credential and the text around it are made of. */
+const TEXT = 32;
+const BASE64 = 64;
+/** A run: token characters and escapes. */
 const RUN = KEYLIKE | ESCAPE;
-// One entry per UTF-16 code unit, so a lookup is never out of bounds (which V8 would deoptimise).
-const CLASS = new Uint8Array(0x10000);
+const MIXED_CASE = UPPER | LOWER;
+const CLASS = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let bits = 0;
   if (/[A-Za-z0-9_\-.+/=~:]/.test(ch)) bits |= KEYLIKE;
   if (/[.:/=+~]/.test(ch)) bits |= SEPARATOR;
-  if (/[A-Za-z0-9+/_-]/.test(ch)) bits |= BASE64;
+  if (ch === '%' || ch === '\\') bits |= ESCAPE;
   if (/[A-Z]/.test(ch)) bits |= UPPER;
   if (/[a-z]/.test(ch)) bits |= LOWER;
-  if (/[0-9]/.test(ch)) bits |= DIGIT;
-  if (ch === '%' || ch === '\\') bits |= ESCAPE;
+  if (/[\t\n\r\x20-\x7e]/.test(ch)) bits |= TEXT;
+  if (/[A-Za-z0-9+/_-]/.test(ch)) bits |= BASE64;
   CLASS[c] = bits;
 }
-/** The class bits of s[i]; i must be inside s. */
-const classOf = (s: string, i: number): number => CLASS[s.charCodeAt(i)]!;
-const ALPHANUMERIC = UPPER | LOWER | DIGIT;
-const MIXED_CASE = UPPER | LOWER;
-/** Class bits of a piece not looked at yet: assume it has everything. */
-const UNKNOWN = 0xff;
+
+/** The class bits of bytes[from, to), ORed. */
+function classesOf(bytes: Buffer, from: number, to: number): number {
+  let seen = 0;
+  for (let i = from; i < to; i++) seen |= CLASS[bytes[i]!]!;
+  return seen;
+}
 
 /**
- * Undoes the escapes that hide a key from a plain search: percent-encoding and JSON string escapes.
- * `s` is a run of ASCII token characters and escapes. What decodes to a character no key holds
- * (a control character, a \u escape beyond latin1) becomes a space.
- * Malformed escapes stay as they are.
+ * Undoes the escapes that hide a credential from a plain search in bytes[from, to): JSON string
+ * escapes, and percent-encoding unless `percent` is false. A \u escape beyond latin1 becomes a
+ * space. Malformed escapes stay as they are.
  */
-function unescape(s: string): string {
-  const out = Buffer.allocUnsafe(s.length);
+function unescape(bytes: Buffer, from: number, to: number, percent = true): Buffer {
+  const out = Buffer.allocUnsafe(to - from);
   let o = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      const byte = hexByte(s, i + 1);
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c === 0x25 && percent) {
+      const byte = hexByte(bytes, i + 1, to);
       if (byte >= 0) {
         out[o++] = byte;
         i += 2;
         continue;
       }
-    } else if (c === 0x5c) {
-      const next = s.charCodeAt(i + 1);
+    } else if (c === 0x5c && i + 1 < to) {
+      const next = bytes[i + 1]!;
       if (next === 0x75) {
-        const high = hexByte(s, i + 2);
-        const low = hexByte(s, i + 4);
+        const high = hexByte(bytes, i + 2, to);
+        const low = hexByte(bytes, i + 4, to);
         if (high >= 0 && low >= 0) {
           out[o++] = high === 0 ? low : 0x20;
           i += 5;
           continue;
         }
-      } else if (next === 0x2f || next === 0x5c) {
+      } else if (next === 0x22 || next === 0x2f || next === 0x5c) {
         out[o++] = next;
         i++;
         continue;
-      } else if (JSON_CONTROL_ESCAPES.includes(next)) {
-        out[o++] = 0x20;
+      } else if (JSON_CONTROL_ESCAPES[next] !== undefined) {
+        out[o++] = JSON_CONTROL_ESCAPES[next];
         i++;
         continue;
       }
     }
     out[o++] = c;
   }
-  return out.toString('utf8', 0, o);
+  return out.subarray(0, o);
 }
-// b f n r t
-const JSON_CONTROL_ESCAPES = [0x62, 0x66, 0x6e, 0x72, 0x74];
+// \b \f \n \r \t
+const JSON_CONTROL_ESCAPES: Record<number, number> = { 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
 
-function hexByte(s: string, at: number): number {
-  const high = hexDigit(s.charCodeAt(at));
-  const low = hexDigit(s.charCodeAt(at + 1));
+/**
+ * A window of text (latin1, one character per byte) around a keyword, one layer of escapes undone:
+ * JSON's if it has any, else percent-encoding. A credential JSON-escaped in a body gets back its
+ * quotes and line breaks, which its rule's pattern may need, and keeps a literal %2B of its own.
+ */
+function unescapeWindow(window: string): string {
+  const json = window.includes('\\');
+  if (!json && !window.includes('%')) return window;
+  const bytes = Buffer.from(window, 'latin1');
+  return unescape(bytes, 0, bytes.length, !json).toString('latin1');
+}
+
+/** The byte written as two hex digits at bytes[at], before `to`; -1 if there are none. */
+function hexByte(bytes: Buffer, at: number, to: number): number {
+  if (at + 1 >= to) return -1;
+  const high = hexDigit(bytes[at]!);
+  const low = hexDigit(bytes[at + 1]!);
   return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
@@ -210,21 +193,30 @@ function hexDigit(c: number): number {
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
-// Bodies are read as UTF-8: every ASCII byte stays as it is, and nothing else (invalid sequences
-// included) becomes a character a key could hold.
-const UTF8 = new TextDecoder();
-// Bodies are scanned in pieces cut between tokens: a string of a whole large body costs more to
-// make than the scan itself.
-const PIECE = 64 * 1024;
-// Pieces overlap by more than the longest match that can cross a cut (a private key header and the
-// start of its block; everything else is a single token, never cut).
-const OVERLAP = 512;
+// What each base64 or base64url character stands for (-1: none).
+const SEXTET = new Int8Array(256).fill(-1);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, i) => (SEXTET[c.charCodeAt(0)] = i));
+SEXTET[0x2d] = 62; // '-'
+SEXTET[0x5f] = 63; // '_'
 
-/** The first index at or after `at` that is not inside a token (or the end). */
-function tokenBoundary(buf: Buffer, at: number): number {
-  let i = Math.min(at, buf.length);
-  while (i < buf.length && (CLASS[buf[i]!]! & RUN) !== 0) i++;
-  return i;
+/**
+ * Whether the base64 in bytes[from, to) decodes to text in `groups` whole groups of three bytes in a
+ * row (four characters each): text a credential's length long holds that many, so base64 without
+ * them (an identifier, an image) is not worth decoding.
+ */
+function decodesToText(bytes: Buffer, from: number, to: number, groups: number): boolean {
+  if (groups <= 0) return true;
+  let inRow = 0;
+  for (let i = from; i + 4 <= to; i += 4) {
+    const a = SEXTET[bytes[i]!]!;
+    const b = SEXTET[bytes[i + 1]!]!;
+    const c = SEXTET[bytes[i + 2]!]!;
+    const d = SEXTET[bytes[i + 3]!]!;
+    const text = CLASS[((a << 2) | (b >> 4)) & 0xff]! & CLASS[((b << 4) | (c >> 2)) & 0xff]! & CLASS[((c << 6) | d) & 0xff]! & TEXT;
+    inRow = text !== 0 ? inRow + 1 : 0;
+    if (inRow >= groups) return true;
+  }
+  return false;
 }
 
 /** How much decoding a piece of text still gets. */
@@ -238,6 +230,7 @@ const BASE64_DECODED: Depth = { unescapes: 0, base64: false };
 // A keyed rolling hash (Rabin–Karp) of each stored key finds it glued inside a longer token in one
 // pass; a hit is confirmed by fingerprint. 26 bits under a secret base: it tells nothing usable about a key.
 const P = 67_108_859; // a prime below 2^26, so every product below stays exact in a double
+const INVERSE_P = 1 / P;
 
 export function rollingHash(base: number, text: string): number {
   let h = 0;
@@ -250,34 +243,69 @@ export function rollingBase(secret: Buffer): number {
   return 256 + (secret.readUInt32BE(0) % (P - 256));
 }
 
-export interface StoredKey {
-  fingerprint: string;
+/**
+ * x mod P, nearly, for an integer |x| < 2^53 and without `%` (a slow call for doubles): x minus a
+ * multiple of P, in [−P, 2P) as the quotient of a float division can be off by one.
+ */
+function reduceP(x: number): number {
+  return x - Math.floor(x * INVERSE_P) * P;
+}
+
+/** x mod P, exactly, in [0, P). */
+function modP(x: number): number {
+  const r = reduceP(x);
+  return r < 0 ? r + P : r >= P ? r - P : r;
+}
+
+/** The stored keys of one length that have a rolling hash. */
+interface KeysOfLength {
   length: number;
-  /** rollingHash of the key; null for keys stored before it was kept (found when they stand alone). */
-  rolling: number | null;
+  hashes: Set<number>;
+  /** For each byte c: c × base^(length−1) mod P, what c adds to a window's hash as its first byte. */
+  first: Float64Array;
 }
 
 /**
- * Finds credentials in what the assistant sends. Stored keys are known only by fingerprint and
- * length: the scanner fingerprints just the tokens of a stored key's length, so big bodies stay cheap.
+ * Rolling hashes are filtered by their low 16 bits before the exact test. The filter holds each
+ * stored hash as all the values reduceP can give for it (h − P, h, h + P), so rolling needs no
+ * exact reduction.
+ */
+const FILTER_MASK = 0xffff;
+
+export interface ScannerOptions {
+  /** The rolling-hash base (rollingBase of a secret); what the stored keys' rolling hashes were made with. */
+  rollingBase?: number;
+  /** The credential formats (compileRules); default: the shipped rules. */
+  rules?: CredentialMatcher;
+}
+
+/**
+ * Finds credentials in what the assistant sends: stored keys (known only by fingerprint and length;
+ * the scanner fingerprints just the tokens of a stored key's length, so big bodies stay cheap) and,
+ * unless asked for stored keys only, the well-known formats of the credential rules.
  * It looks at the text as is, unescaped once and twice (percent, JSON), and inside base64/base64url
- * tokens of each (one level). A determined sender can still disguise a key (reversed, hex, split);
+ * tokens of each (one level); a rule's pattern also sees the text around its keyword unescaped, so a
+ * credential JSON-escaped in a body has its quotes back. A determined sender can still disguise a key (reversed, hex, split);
  * this catches the plain and the commonly encoded forms. Stored keys are found when they are made of
  * token characters [A-Za-z0-9_-.+/=~:] and stand alone or after/before one of . : / = + ~.
  */
 export class CredentialScanner {
   private readonly fingerprint: (token: string) => string;
+  private readonly rules: CredentialMatcher;
   private fingerprints = new Set<string>();
-  /** Distinct stored-key lengths, ascending. */
-  private lengths: number[] = [];
+  /** The shortest stored key (Infinity: none): a shorter run of token characters holds none. */
+  private shortestKey = Infinity;
+  /** Lengths of the keys stored without a rolling hash, ascending: found where they stand alone. */
+  private legacyLengths: number[] = [];
 
   private readonly base: number;
-  /** Rolling hashes of the stored keys by length, with base^(length-1) mod P. */
-  private rolling = new Map<number, { hashes: Set<number>; pow: number }>();
+  private rolling: KeysOfLength[] = [];
+  private rollingFilter = new Uint8Array(FILTER_MASK + 1);
 
-  constructor(fingerprint: (token: string) => string, base = 257) {
+  constructor(fingerprint: (token: string) => string, options: ScannerOptions = {}) {
     this.fingerprint = fingerprint;
-    this.base = base;
+    this.base = options.rollingBase ?? 257;
+    this.rules = options.rules ?? defaultRules();
   }
 
   rollingHash(key: string): number {
@@ -286,156 +314,245 @@ export class CredentialScanner {
 
   setStoredKeys(entries: Iterable<StoredKey>): void {
     const fingerprints = new Set<string>();
-    const lengths = new Set<number>();
-    const rolling = new Map<number, { hashes: Set<number>; pow: number }>();
+    const legacy = new Set<number>();
+    const rolling = new Map<number, KeysOfLength>();
+    const filter = new Uint8Array(FILTER_MASK + 1);
     for (const { fingerprint, length, rolling: hash } of entries) {
       if (length < MIN_STORED_KEY_LENGTH) continue;
       fingerprints.add(fingerprint);
-      lengths.add(length);
-      if (hash === null) continue;
-      let r = rolling.get(length);
-      if (!r) {
-        let pow = 1;
-        for (let i = 1; i < length; i++) pow = (pow * this.base) % P;
-        rolling.set(length, (r = { hashes: new Set(), pow }));
-      }
-      r.hashes.add(hash);
-    }
-    this.fingerprints = fingerprints;
-    this.lengths = [...lengths].sort((a, b) => a - b);
-    this.rolling = rolling;
-  }
-
-  scan(text: string): CredentialHit | null {
-    return this.scanText(text, TOP);
-  }
-
-  scanBytes(buf: Buffer): CredentialHit | null {
-    for (let from = 0; from < buf.length;) {
-      const to = tokenBoundary(buf, from + PIECE);
-      const hit = this.scanText(UTF8.decode(buf.subarray(from, tokenBoundary(buf, to + OVERLAP))), TOP);
-      if (hit) return hit;
-      from = to;
-    }
-    return null;
-  }
-
-  private scanText(s: string, depth: Depth): CredentialHit | null {
-    const kind = findFormat(s);
-    if (kind) return { kind };
-    const minKey = Math.min(this.lengths[0] ?? Infinity, MIN_FORMAT_LENGTH);
-    const n = s.length;
-    let i = 0;
-    while (i < n) {
-      if ((classOf(s, i) & RUN) === 0) {
-        i++;
+      if (hash === null) {
+        legacy.add(length);
         continue;
       }
-      // A run of token characters and escapes; shorter than any key, it cannot hold one even encoded.
-      const start = i;
-      let seen = 0;
-      for (let bits = classOf(s, i); (bits & RUN) !== 0; bits = ++i < n ? classOf(s, i) : 0) seen |= bits;
-      if (i - start < minKey) continue;
-      const hit = (seen & ESCAPE) === 0
-        ? this.scanToken(s, start, i, depth, seen)
-        : this.scanEscaped(s, start, i, depth);
-      if (hit) return hit;
+      let keys = rolling.get(length);
+      if (!keys) {
+        let pow = 1;
+        for (let i = 1; i < length; i++) pow = modP(pow * this.base);
+        const first = Float64Array.from({ length: 256 }, (_, c) => modP(c * pow));
+        rolling.set(length, (keys = { length, hashes: new Set(), first }));
+      }
+      keys.hashes.add(hash);
+      for (const h of [hash - P, hash, hash + P]) filter[h & FILTER_MASK] = 1;
     }
-    return null;
+    this.fingerprints = fingerprints;
+    this.legacyLengths = [...legacy].sort((a, b) => a - b);
+    this.rolling = [...rolling.values()];
+    this.rollingFilter = filter;
+    this.shortestKey = Math.min(...legacy, ...rolling.keys());
+  }
+
+  /** The first credential in `text`; with `formats` false, stored keys only. */
+  scan(text: string, formats = true): CredentialHit | null {
+    return this.scanText(Buffer.from(text, 'utf8'), TOP, formats);
+  }
+
+  /** The first credential in a body; with `formats` false, stored keys only. */
+  scanBytes(buf: Buffer, formats = true): CredentialHit | null {
+    return this.scanText(buf, TOP, formats);
+  }
+
+  private scanText(bytes: Buffer, depth: Depth, formats: boolean): CredentialHit | null {
+    if (formats) {
+      const found = this.rules.find(bytes.toString('latin1'), unescapeWindow);
+      if (found) return { kind: 'format', rule: found.rule.id, title: found.rule.title };
+    }
+    // A run of token characters and escapes shorter than any credential cannot hold one, even encoded.
+    const shortest = this.shortest(formats);
+    const n = bytes.length;
+    // Runs that long are found Boyer–Moore style: a stretch of `shortest` bytes is read from its end,
+    // and at the first one outside a run the stretch moves past it, so most bytes are never read.
+    // `i` always follows a byte outside a run.
+    for (let i = 0; ;) {
+      let j = i + shortest - 1;
+      let seen = 0;
+      // No call, so V8 compiles it tight.
+      while (j < n) {
+        let k = j;
+        seen = 0;
+        for (; k >= i; k--) {
+          const bits = CLASS[bytes[k]!]!;
+          if ((bits & RUN) === 0) break;
+          seen |= bits;
+        }
+        if (k < i) break;
+        i = k + 1;
+        j = i + shortest - 1;
+      }
+      if (j >= n) return null;
+      let end = j + 1;
+      for (; end < n; end++) {
+        const bits = CLASS[bytes[end]!]!;
+        if ((bits & RUN) === 0) break;
+        seen |= bits;
+      }
+      const hit = (seen & ESCAPE) !== 0
+        ? this.scanEscaped(bytes, i, end, depth, formats)
+        : this.scanToken(bytes, i, end, seen, depth, formats);
+      if (hit) return hit;
+      i = end + 1;
+    }
+  }
+
+  /** The shortest run of text that can hold what is looked for (Infinity: nothing is). */
+  private shortest(formats: boolean): number {
+    return formats ? Math.min(this.shortestKey, this.rules.minLength) : this.shortestKey;
   }
 
   /**
    * A run with escapes: its pieces between escapes (a literal '%' before a key must not hide it),
    * then the run decoded, while decoding is left.
    */
-  private scanEscaped(s: string, start: number, end: number, depth: Depth): CredentialHit | null {
-    let i = start;
-    while (i < end) {
+  private scanEscaped(bytes: Buffer, start: number, end: number, depth: Depth, formats: boolean): CredentialHit | null {
+    for (let i = start; i < end; i++) {
       const from = i;
-      while (i < end && (classOf(s, i) & ESCAPE) === 0) i++;
-      const hit = i > from ? this.scanToken(s, from, i, depth, UNKNOWN) : null;
+      while (i < end && (CLASS[bytes[i]!]! & ESCAPE) === 0) i++;
+      const hit = i > from ? this.scanToken(bytes, from, i, classesOf(bytes, from, i), depth, formats) : null;
       if (hit) return hit;
-      i++;
     }
     if (depth.unescapes === 0) return null;
-    const raw = s.slice(start, end);
-    const decoded = unescape(raw);
-    return decoded === raw ? null : this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 });
+    const decoded = unescape(bytes, start, end);
+    // Nothing decoded: the same bytes, already scanned.
+    return decoded.length === end - start ? null : this.scanText(decoded, { unescapes: depth.unescapes - 1, base64: depth.base64 }, formats);
   }
 
-  /** One maximal run of token characters; `seen` has the class bits of its characters, or more. */
-  private scanToken(s: string, start: number, end: number, depth: Depth, seen: number): CredentialHit | null {
-    if (end - start >= (this.lengths[0] ?? Infinity) && this.hasStoredKey(s, start, end, seen)) return { kind: 'stored_key' };
-    // Base64 of a key has upper and lower case: hex digests and UUIDs are skipped.
-    return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(s, start, end) : null;
+  /** One maximal run of token characters; `seen` has the class bits of its bytes. */
+  private scanToken(bytes: Buffer, start: number, end: number, seen: number, depth: Depth, formats: boolean): CredentialHit | null {
+    if (end - start >= this.shortestKey && this.hasStoredKey(bytes, start, end, seen)) return { kind: 'stored_key' };
+    // Base64 of a credential has upper and lower case: hex digests and UUIDs are skipped.
+    return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(bytes, start, end, formats) : null;
   }
 
   /**
    * Every window of a stored key's length, by rolling hash (keys glued to other text too); keys
    * without one: every sub-token that starts and ends at the token's edges or at a separator.
    */
-  private hasStoredKey(s: string, start: number, end: number, seen: number): boolean {
-    if (this.hasRollingMatch(s, start, end)) return true;
-    if ((seen & SEPARATOR) === 0) {
-      return this.lengths.includes(end - start) && this.fingerprints.has(this.fingerprint(s.slice(start, end)));
+  private hasStoredKey(bytes: Buffer, start: number, end: number, seen: number): boolean {
+    const isStored = (at: number, length: number): boolean => this.fingerprints.has(this.fingerprint(bytes.toString('latin1', at, at + length)));
+    for (const keys of this.rolling) {
+      if (rollingWindows(bytes, start, end, keys, this.base, this.rollingFilter, (hash, at) => keys.hashes.has(hash) && isStored(at, keys.length))) {
+        return true;
+      }
     }
+    if (this.legacyLengths.length === 0) return false;
+    if ((seen & SEPARATOR) === 0) return this.legacyLengths.includes(end - start) && isStored(start, end - start);
     for (let i = start; i < end; i++) {
-      if (i !== start && (classOf(s, i - 1) & SEPARATOR) === 0) continue;
-      for (const length of this.lengths) {
+      if (i !== start && (CLASS[bytes[i - 1]!]! & SEPARATOR) === 0) continue;
+      for (const length of this.legacyLengths) {
         const j = i + length;
         if (j > end) break;
-        if ((j === end || (classOf(s, j) & SEPARATOR) !== 0) && this.fingerprints.has(this.fingerprint(s.slice(i, j)))) {
-          return true;
-        }
+        if ((j === end || (CLASS[bytes[j]!]! & SEPARATOR) !== 0) && isStored(i, length)) return true;
       }
     }
     return false;
   }
 
-  private hasRollingMatch(s: string, start: number, end: number): boolean {
-    const b = this.base;
-    for (const [length, { hashes, pow }] of this.rolling) {
-      if (end - start < length) continue;
-      let h = 0;
-      for (let j = start; j < start + length; j++) h = (h * b + s.charCodeAt(j)) % P;
-      for (let i = start; ; i++) {
-        if (hashes.has(h) && this.fingerprints.has(this.fingerprint(s.slice(i, i + length)))) return true;
-        if (i + length >= end) break;
-        h = (((h - ((s.charCodeAt(i) * pow) % P) + P) * b) + s.charCodeAt(i + length)) % P;
-      }
-    }
-    return false;
-  }
-
-  /** Decodes the token's base64 pieces that could hold a key: long enough, with upper and lower case. */
-  private scanBase64(s: string, start: number, end: number): CredentialHit | null {
-    const minLength = Math.ceil((Math.min(this.lengths[0] ?? Infinity, MIN_FORMAT_LENGTH) * 4) / 3);
-    if (end - start < minLength) return null;
-    let i = start;
-    while (i < end) {
+  /** Decodes the token's base64 pieces that could hold a credential: long enough, with upper and lower case. */
+  private scanBase64(bytes: Buffer, start: number, end: number, formats: boolean): CredentialHit | null {
+    const shortest = this.shortest(formats);
+    const minLength = Math.ceil((shortest * 4) / 3);
+    for (let i = start; end - i >= minLength; i++) {
       const from = i;
       let seen = 0;
-      while (i < end && (classOf(s, i) & BASE64) !== 0) seen |= classOf(s, i++);
+      for (; i < end; i++) {
+        const bits = CLASS[bytes[i]!]!;
+        if ((bits & BASE64) === 0) break;
+        seen |= bits;
+      }
       const length = i - from;
-      if (length >= minLength && length % 4 !== 1 && (seen & MIXED_CASE) === MIXED_CASE) {
-        const hit = this.scanText(Buffer.from(s.slice(from, i), 'base64').toString('utf8'), BASE64_DECODED);
+      if (length >= minLength && length % 4 !== 1 && (seen & MIXED_CASE) === MIXED_CASE && decodesToText(bytes, from, i, Math.floor((shortest - 2) / 3))) {
+        const hit = this.scanDecoded(Buffer.from(bytes.toString('latin1', from, i), 'base64'), shortest, formats);
         if (hit) return hit;
       }
-      if (i === from) i++;
+    }
+    return null;
+  }
+
+  /**
+   * Decoded base64: only its stretches of text (printable ASCII, tab, CR, LF) long enough to hold a
+   * credential, so that an image's bytes cost a glance rather than a scan.
+   */
+  private scanDecoded(bytes: Buffer, shortest: number, formats: boolean): CredentialHit | null {
+    const n = bytes.length;
+    for (let probe = shortest - 1; probe < n; probe += shortest) {
+      if ((CLASS[bytes[probe]!]! & TEXT) === 0) continue;
+      let start = probe;
+      while (start > 0 && (CLASS[bytes[start - 1]!]! & TEXT) !== 0) start--;
+      let end = probe;
+      while (end < n && (CLASS[bytes[end]!]! & TEXT) !== 0) end++;
+      if (end - start >= shortest) {
+        const hit = this.scanText(bytes.subarray(start, end), BASE64_DECODED, formats);
+        if (hit) return hit;
+      }
+      probe = end;
     }
     return null;
   }
 }
 
-function findFormat(s: string): CredentialKind | null {
-  FORMAT_RE.lastIndex = 0;
-  for (let m = FORMAT_RE.exec(s); m !== null; m = FORMAT_RE.exec(s)) {
-    const glued = m.index > 0 && (classOf(s, m.index) & ALPHANUMERIC) !== 0 && (classOf(s, m.index - 1) & ALPHANUMERIC) !== 0;
-    if (glued) {
-      FORMAT_RE.lastIndex = m.index + 1;
-      continue;
+/**
+ * Rolls a window of `keys.length` bytes over bytes[from, to), calling `isKey(hash, at)` where the
+ * filter lets a window's hash through, until it says yes. Each window's hash is made from the one
+ * before it, a chain of multiplications that each wait for the last: four chains at once, each
+ * over a quarter of the windows, run about four times as fast as one.
+ */
+function rollingWindows(
+  bytes: Buffer, from: number, to: number, keys: KeysOfLength, base: number, filter: Uint8Array,
+  isKey: (hash: number, at: number) => boolean,
+): boolean {
+  const { length, first } = keys;
+  const windows = to - from - length + 1;
+  if (windows <= 0) return false;
+  const check = (h: number, at: number): boolean => filter[h & FILTER_MASK] !== 0 && isKey(modP(h), at);
+  const q = windows >> 2;
+  let d = from + 3 * q;
+  let hd = windowHash(bytes, d, length, base);
+  if (q > 0) {
+    let a = from;
+    let b = from + q;
+    let c = from + 2 * q;
+    let ha = windowHash(bytes, a, length, base);
+    let hb = windowHash(bytes, b, length, base);
+    let hc = windowHash(bytes, c, length, base);
+    for (let k = 1; ;) {
+      if ((filter[ha & FILTER_MASK]! | filter[hb & FILTER_MASK]! | filter[hc & FILTER_MASK]! | filter[hd & FILTER_MASK]!) !== 0
+        && (check(ha, a) || check(hb, b) || check(hc, c) || check(hd, d))) {
+        return true;
+      }
+      if (k === q) break;
+      // Each window from the one before, its first byte out and the next one in; on until a hash
+      // passes the filter. No call V8 cannot inline, so it compiles tight.
+      do {
+        ha = reduceP((ha - first[bytes[a]!]!) * base + bytes[a + length]!);
+        hb = reduceP((hb - first[bytes[b]!]!) * base + bytes[b + length]!);
+        hc = reduceP((hc - first[bytes[c]!]!) * base + bytes[c + length]!);
+        hd = reduceP((hd - first[bytes[d]!]!) * base + bytes[d + length]!);
+        a++;
+        b++;
+        c++;
+        d++;
+        k++;
+      } while (k < q && (filter[ha & FILTER_MASK]! | filter[hb & FILTER_MASK]! | filter[hc & FILTER_MASK]! | filter[hd & FILTER_MASK]!) === 0);
     }
-    return FORMATS[m.findIndex((g, i) => i > 0 && g !== undefined) - 1]![0];
+  } else if (check(hd, d)) {
+    return true;
   }
-  return null;
+  // The last chain goes on over the windows left.
+  for (const last = from + windows - 1; d < last;) {
+    hd = reduceP((hd - first[bytes[d]!]!) * base + bytes[d + length]!);
+    if (check(hd, ++d)) return true;
+  }
+  return false;
+}
+
+function windowHash(bytes: Buffer, at: number, length: number, base: number): number {
+  let h = 0;
+  for (let i = at; i < at + length; i++) h = modP(h * base + bytes[i]!);
+  return h;
+}
+
+export interface StoredKey {
+  fingerprint: string;
+  length: number;
+  /** rollingHash of the key; null for keys stored before it was kept (found when they stand alone). */
+  rolling: number | null;
 }

@@ -1,5 +1,5 @@
 // One assistant call, start to finish, in the order of the SPEC:
-// resolve → route → purpose → guard → rate limit → state → reserve → key → send → meter → settle → alerts.
+// (session) → resolve → route → purpose → guard → rate limit → state → reserve → key → send → meter → settle → alerts.
 // Takes a plain request and writes to a plain sink; knows nothing of sockets.
 import type { Dispatcher } from 'undici';
 import type { Monitor } from '../alerts/monitor.ts';
@@ -10,7 +10,7 @@ import type { Integration } from '../integrations/integration.ts';
 import type { Registry } from '../integrations/registry.ts';
 import type { Fingerprinter } from '../keychain/fingerprint.ts';
 import type { Keychain } from '../keychain/keychain.ts';
-import type { Caps, Ledger, Reservation } from '../ledger/ledger.ts';
+import { BudgetExhausted, type Caps, type Ledger, type Reservation } from '../ledger/ledger.ts';
 import { formatUsd, type Micros } from '../money.ts';
 import { Circuits } from './circuit.ts';
 import { send, UpstreamFailure, upstreamFailure, type UpstreamResponse } from './forward.ts';
@@ -21,8 +21,9 @@ import { requirePurpose } from './purpose.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { auditableName, resolveIntegration } from './resolve.ts';
 import { checkUpstreamPath, matchRoute } from './route.ts';
+import { withinSession } from './session.ts';
 import { requireUsable } from './state.ts';
-import type { CallRequest, ResponseSink } from './types.ts';
+import type { CallRequest, CallSession, ResponseSink } from './types.ts';
 
 export interface PipelineLimits {
   maxResponseBytes: number;
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   requestFingerprint: Fingerprinter;
   monitor: Monitor;
   limits: () => PipelineLimits;
+  /** A call of this session was recorded (its spend or its count of calls moved). */
+  sessionActivity: (id: string) => void;
 }
 
 /** What is known about a call so far: exactly what its audit record may say. */
@@ -70,7 +73,8 @@ export class Pipeline {
   /** Settles the database refused (a full disk): kept until it takes writes again. */
   private readonly unsettled: { r: Reservation; cost: Micros; entry: AuditEntry }[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Each call still running, with the session it runs in (null: none). */
+  private readonly inFlight = new Map<Promise<void>, string | null>();
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -78,12 +82,17 @@ export class Pipeline {
 
   /** Calls still running (for a graceful stop). */
   get pending(): Promise<void>[] {
-    return [...this.inFlight];
+    return [...this.inFlight.keys()];
+  }
+
+  /** Calls of one session still running (for the end of that session). */
+  pendingIn(session: string): Promise<void>[] {
+    return [...this.inFlight].filter(([, s]) => s === session).map(([run]) => run);
   }
 
   handle(req: CallRequest, sink: ResponseSink): Promise<void> {
     const run = this.run(req, sink).finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+    this.inFlight.set(run, req.session?.id ?? null);
     return run;
   }
 
@@ -91,6 +100,7 @@ export class Pipeline {
     const ctx = newContext(req);
     let release: (() => void) | null = null;
     try {
+      if (req.session) ctx.req = withinSession(req, req.session);
       const { integration, body, out } = this.admit(ctx);
       release = this.rateLimiter.acquire(integration.name, integration.spec.rateLimit, this.deps.clock.now());
       requireUsable(integration);
@@ -148,16 +158,18 @@ export class Pipeline {
     const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawPath.replaceAll('/', ' ')) ?? scanner.scan(req.rawQuery) ?? inPurpose
       ?? scanner.scan(Object.entries(headers).map(([name, value]) => `${name} ${value}`).join('\n')) ?? scanner.scanBytes(req.body);
     if (hit) {
-      throw new TollgateError('exfiltration_blocked',
-        `The request carries what looks like a credential (${hit.kind.replaceAll('_', ' ')}), so it was not sent. Remove it; Tollgate attaches the key itself.`);
+      // Says which kind of credential, never the credential.
+      const what = hit.kind === 'stored_key' ? 'a credential: one of the keys Tollgate holds' : `what looks like a credential: ${hit.title}`;
+      throw new TollgateError('exfiltration_blocked', `The request carries ${what}. It was not sent; remove it (Tollgate attaches the key itself).`);
     }
     const query = auth.type === 'query' ? stripQueryParam(req.rawQuery, auth.name) : req.rawQuery;
     ctx.fingerprint = this.deps.requestFingerprint(`${req.method} ${integration.host}${req.rawPath}?${query}\n${req.body.toString('latin1')}`);
     return { integration, body: req.body, out: { path: req.rawPath, query, headers } };
   }
 
-  private caps(integration: Integration): Caps {
-    return { integration: integration.cap, global: this.deps.limits().globalCap };
+  private caps(integration: Integration, session?: CallSession): Caps {
+    const caps: Caps = { integration: integration.cap, global: this.deps.limits().globalCap };
+    return session ? { ...caps, session: { id: session.id, budget: session.budget } } : caps;
   }
 
   private reserve(ctx: CallContext, integration: Integration): Reservation {
@@ -165,17 +177,18 @@ export class Pipeline {
     // Earlier settles first: the ledger catches up before it admits more.
     this.retryUnsettled();
     try {
-      return this.deps.ledger.reserve(integration.id, this.caps(integration), integration.pricing.max, {
+      return this.deps.ledger.reserve(integration.id, this.caps(integration, req.session), integration.pricing.max, {
         requestId: req.requestId, integration: integration.name, purpose: ctx.purpose, method: req.method,
         host: integration.host, path: this.auditPath(ctx), fingerprint: ctx.fingerprint!, bytesOut: req.body.length,
         at: this.deps.clock.now(),
       });
     } catch (e) {
-      if (e instanceof TollgateError && e.code === 'budget_exhausted') {
+      // A session's own budget is the operator's limit for that run, not a cap: its end is no alert.
+      if (e instanceof BudgetExhausted && e.limit !== 'session') {
         const at = this.deps.clock.now();
         const u = this.deps.ledger.usage(integration.id, at);
         const { global } = this.caps(integration);
-        if (u.spent + u.reserved + integration.pricing.max > integration.cap) this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
+        if (e.limit === 'integration') this.deps.monitor.capReached(integration.name, u.spent, integration.cap, u.period);
         else if (global !== null) this.deps.monitor.capReached(null, this.deps.ledger.globalUsage(at).spent, global, u.period);
       }
       // The refusal says "the operator has been told": make it so.
@@ -190,7 +203,7 @@ export class Pipeline {
    * of a runaway loop is, must stay cheap and never reach the keychain.
    */
   private async reserveWhileReadingKey(ctx: CallContext, integration: Integration): Promise<string> {
-    if (this.remaining(integration) < integration.pricing.max) {
+    if (this.remaining(integration, ctx.req.session) < integration.pricing.max) {
       ctx.reservation = this.reserve(ctx, integration);
       return this.readKey(integration);
     }
@@ -236,7 +249,7 @@ export class Pipeline {
       else {
         const cost = integration.pricing.perRequest;
         headers['tollgate-cost-usd'] = formatUsd(cost);
-        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration, { amount: ctx.reservation!.amount, cost }));
+        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost }));
       }
       sink.head(res.status, headers);
       ctx.headersSent = true;
@@ -266,7 +279,7 @@ export class Pipeline {
     if (result.overMax) this.deps.monitor.costOverMax(integration, result.cost, this.deps.clock.now());
     const costHeaders = {
       'tollgate-cost-usd': formatUsd(result.cost),
-      'tollgate-remaining-usd': formatUsd(this.remaining(integration, { amount: ctx.reservation!.amount, cost: result.cost })),
+      'tollgate-remaining-usd': formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost: result.cost })),
     };
     // The answer goes out first and the settle follows in the same turn of the event loop: the
     // assistant does not wait for the commit, and nothing else runs in between (the reservation is
@@ -287,8 +300,8 @@ export class Pipeline {
     if (this.circuits.record(integration.name, failed, this.deps.clock.now())) this.deps.monitor.circuitOpened(integration, this.deps.clock.now());
   }
 
-  private remaining(integration: Integration, settling?: { amount: Micros; cost: Micros }): Micros {
-    return this.deps.ledger.remaining(integration.id, this.caps(integration), this.deps.clock.now(), settling);
+  private remaining(integration: Integration, session: CallSession | undefined, settling?: { amount: Micros; cost: Micros }): Micros {
+    return this.deps.ledger.remaining(integration.id, this.caps(integration, session), this.deps.clock.now(), settling);
   }
 
   /** Settles the open reservation (once) and writes the call's audit record with it. */
@@ -341,6 +354,7 @@ export class Pipeline {
       outcome: outcome === 'ok' ? 'ok' : outcome === 'refused' ? 'refused' : 'error',
       code,
     });
+    if (ctx.req.session) this.deps.sessionActivity(ctx.req.session.id);
   }
 
   private entry(ctx: CallContext, outcome: Outcome, code: string | null, status: number | null, bytesIn: number, cost: Micros): AuditEntry {
@@ -361,6 +375,7 @@ export class Pipeline {
       bytesIn,
       cost,
       fingerprint: ctx.fingerprint,
+      session: req.session?.id ?? null,
     };
   }
 
@@ -413,7 +428,8 @@ export class Pipeline {
 }
 
 function newContext(req: CallRequest): CallContext {
-  return { req, integration: null, route: null, purpose: '', fingerprint: null, reservation: null, recorded: false, headersSent: false, dispatched: false };
+  // In a session, its purpose stands in until the call's own is read (a refusal before that records it).
+  return { req, integration: null, route: null, purpose: req.session?.purpose ?? '', fingerprint: null, reservation: null, recorded: false, headersSent: false, dispatched: false };
 }
 
 /** The client hung up before its request was sent. */

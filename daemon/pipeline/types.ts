@@ -12,6 +12,19 @@ export interface CallRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   receivedAt: number;
+  /** The session whose socket the call came in on; absent on the agent socket itself. */
+  session?: CallSession;
+}
+
+/** What a call needs to know of the session it runs in (daemon/sessions/). */
+export interface CallSession {
+  id: string;
+  /** Stands in for a missing Tollgate-Purpose header. */
+  purpose: string;
+  /** The integrations it may reach; null: every approved one. */
+  integrations: ReadonlySet<string> | null;
+  /** Micro-dollars over the session's whole life; null: none of its own (the caps still hold). */
+  budget: number | null;
 }
 
 /** Where the pipeline writes the answer; the transport adapts it to its connection. */

@@ -1,39 +1,18 @@
-// Runs a Daemon on its two sockets: owner-only folder and socket modes, the pid file,
-// stale-socket replacement, and a graceful stop (no new calls; in-flight calls finish or
-// are settled).
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
+// Runs a Daemon on its two sockets (and the sessions' own): owner-only folder and socket modes,
+// the pid file, stale-socket replacement, and a graceful stop (no new calls; in-flight calls
+// finish or are settled; every session ends).
+import { existsSync, unlinkSync } from 'node:fs';
 import { Daemon, type DaemonOptions } from '../daemon.ts';
 import { createAgentServer } from '../server/agent-server.ts';
 import { createControlServer } from '../server/control-server.ts';
 import { acquirePidFile } from './pid-file.ts';
+import { SessionSockets } from './session-sockets.ts';
+import { listen, privateDir } from './socket-file.ts';
 
 export interface Running {
   daemon: Daemon;
   /** Stops gracefully; in-flight calls get `graceMs` to finish, then are cut and settled. */
   stop(graceMs?: number): Promise<void>;
-}
-
-/** A folder only its owner can enter, even if it already existed with a wider mode. */
-function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Error(`${dir} belongs to another user; refusing to put sockets there`);
-  chmodSync(dir, 0o700);
-}
-
-function listen(server: Server, path: string): Promise<void> {
-  // The pid file proves no live daemon owns this socket: a leftover file is stale.
-  if (process.platform !== 'win32' && existsSync(path)) unlinkSync(path);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      if (process.platform !== 'win32') chmodSync(path, 0o600);
-      resolve();
-    });
-  });
 }
 
 export async function serve(opts: DaemonOptions): Promise<Running> {
@@ -53,7 +32,9 @@ export async function serve(opts: DaemonOptions): Promise<Running> {
   let stopping = false;
   const agent = createAgentServer(daemon, () => stopping);
   const control = createControlServer(daemon);
+  const sessions = new SessionSockets(daemon, paths.sessionsDir, () => stopping);
   try {
+    sessions.prepare();
     await listen(agent, paths.agentSocket);
     await listen(control, paths.controlSocket);
   } catch (e) {
@@ -63,11 +44,14 @@ export async function serve(opts: DaemonOptions): Promise<Running> {
     releasePid();
     throw e;
   }
+  daemon.sessions.serveWith(sessions);
 
   let stopped: Promise<void> | null = null;
   const stop = (graceMs = 30_000): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
+      // Every session ends: its socket goes, its calls in flight are waited for below.
+      daemon.sessions.endAll('Tollgate stopped');
       const closed = Promise.all([new Promise((r) => agent.close(r)), new Promise((r) => control.close(r))]);
       agent.closeIdleConnections();
       control.closeAllConnections(); // event streams would otherwise hold the stop open
@@ -81,10 +65,13 @@ export async function serve(opts: DaemonOptions): Promise<Running> {
       if (timedOut) {
         // Cutting the connections aborts the upstream requests; each call then settles itself.
         agent.closeAllConnections();
+        sessions.cutAll();
         await Promise.allSettled(daemon.pipeline.pending);
       }
       agent.closeAllConnections();
+      sessions.cutAll();
       await closed;
+      await sessions.closed();
       try {
         await daemon.close();
         for (const s of [paths.agentSocket, paths.controlSocket]) {

@@ -1,5 +1,6 @@
 // The agent socket: the SPEC's agent API and nothing else. A thin adapter from HTTP to the
-// pipeline; no operator verb is routed here.
+// pipeline; no operator verb is routed here. A session's socket serves the same API, each call
+// running in that session (daemon/sessions/).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,7 +10,7 @@ import { VERSION } from '../version.ts';
 import { ERRORS, TollgateError } from '../errors.ts';
 import { microsToUsd, usdToMicros } from '../money.ts';
 import { writeRefusal } from '../pipeline/index.ts';
-import type { CallRequest } from '../pipeline/types.ts';
+import type { CallRequest, CallSession } from '../pipeline/types.ts';
 import { checkRequestTarget } from '../pipeline/route.ts';
 import { proposalSchema } from '../proposals.ts';
 import { BodyTooLarge, httpSink, readBody, sendJson, splitTarget } from './http.ts';
@@ -35,7 +36,7 @@ const CLIENT_ERRORS: Record<string, string> = {
   HPE_UNEXPECTED_CONTENT_LENGTH: FRAMING,
 };
 
-export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Server {
+export function createAgentServer(daemon: Daemon, isStopping: () => boolean, session?: CallSession): Server {
   const server = createServer({
     // Node's own answer to a missing Host is a bare 400; ours, below, keeps the agent API's format.
     requireHostHeader: false,
@@ -47,7 +48,7 @@ export function createAgentServer(daemon: Daemon, isStopping: () => boolean): Se
     keepAliveTimeout: 5_000,
   }, (req, res) => {
     const requestId = randomUUID();
-    handle(daemon, req, res, requestId, isStopping()).catch((e: unknown) => {
+    handle(daemon, req, res, requestId, isStopping(), session).catch((e: unknown) => {
       const err = e instanceof TollgateError ? e : new TollgateError('bad_request', undefined, { cause: e });
       if (!res.headersSent) writeRefusal(httpSink(res), err, requestId);
       else res.destroy();
@@ -84,14 +85,15 @@ function rawRefusal(socket: Duplex, message: string): void {
   socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTollgate-Error: bad_request\r\nX-Should-Retry: false\r\nTollgate-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean): Promise<void> {
+async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse, requestId: string, stopping: boolean, session: CallSession | undefined): Promise<void> {
   const method = req.method ?? '';
   const url = req.url ?? '';
   if (req.headers.host === undefined) throw new TollgateError('bad_request', 'Send a Host header: HTTP/1.1 requires one (any value will do on the agent socket).');
   const receivedAt = daemon.clock.now();
   // Refusals of what looks like a call are calls all the same: each gets its audit record.
+  const inSession = session ? { session } : {};
   const refuse = (call: Pick<CallRequest, 'name' | 'rawPath' | 'rawQuery'>, err: TollgateError): void =>
-    daemon.pipeline.refuse({ requestId, method, ...call, headers: req.headers, body: Buffer.alloc(0), receivedAt }, err, httpSink(res));
+    daemon.pipeline.refuse({ requestId, method, ...call, headers: req.headers, body: Buffer.alloc(0), receivedAt, ...inSession }, err, httpSink(res));
   try {
     checkRequestTarget(url);
   } catch (e) {
@@ -105,7 +107,11 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
     const rest = path.slice(CALL_PREFIX.length);
     const slash = rest.indexOf('/');
     const call = { name: slash < 0 ? rest : rest.slice(0, slash), rawPath: slash < 0 ? '/' : rest.slice(slash), rawQuery: query };
-    if (stopping) return refuse(call, new TollgateError('upstream_unavailable', 'Tollgate is shutting down and takes no new calls. Try again once it is back.'));
+    if (stopping) {
+      return refuse(call, session && !daemon.sessions.isRunning(session.id)
+        ? new TollgateError('upstream_unavailable', 'This session has ended and takes no new calls. Ask the operator to start a new session.')
+        : new TollgateError('upstream_unavailable', 'Tollgate is shutting down and takes no new calls. Try again once it is back.'));
+    }
     let body: Buffer;
     try {
       body = await readBody(req, daemon.settingsNow.maxRequestBytes);
@@ -116,12 +122,14 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
       }
       throw e;
     }
-    await daemon.pipeline.handle({ requestId, method, ...call, headers: req.headers, body, receivedAt }, httpSink(res));
+    await daemon.pipeline.handle({ requestId, method, ...call, headers: req.headers, body, receivedAt, ...inSession }, httpSink(res));
     return;
   }
 
   if (method === 'GET' && path === '/v1/health') return sendJson(res, 200, { ok: true, version: VERSION });
-  if (method === 'GET' && path === '/v1/integrations') return sendJson(res, 200, { integrations: integrationsView(daemon) });
+  if (method === 'GET' && path === '/v1/integrations') {
+    return sendJson(res, 200, session ? { integrations: integrationsView(daemon, session), session: sessionView(daemon, session) } : { integrations: integrationsView(daemon) });
+  }
   if (method === 'POST' && path === '/v1/proposals') {
     let body: unknown;
     try {
@@ -145,11 +153,13 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
     `The agent socket has no ${method} ${path.slice(0, 100)}. It serves GET /v1/health, GET /v1/integrations, /v1/call/<name>/<path>, and proposals. Operator actions are not available here.`);
 }
 
-function integrationsView(daemon: Daemon): unknown[] {
+/** In a session: only its integrations, and what is left counts its budget too. */
+function integrationsView(daemon: Daemon, session?: CallSession): unknown[] {
   const now = daemon.clock.now();
   const globalCapUsd = daemon.settingsNow.globalCapUsd;
   const globalCap = globalCapUsd === null ? null : usdToMicros(globalCapUsd);
-  return daemon.registry.live().map((i) => {
+  const budget = session ? { session: { id: session.id, budget: session.budget } } : {};
+  return daemon.registry.live().filter((i) => !session?.integrations || session.integrations.has(i.name)).map((i) => {
     const u = daemon.ledger.usage(i.id, now);
     return {
       name: i.name,
@@ -159,8 +169,20 @@ function integrationsView(daemon: Daemon): unknown[] {
       period: u.period.id,
       spentUsd: microsToUsd(u.spent),
       capUsd: microsToUsd(i.cap),
-      remainingUsd: microsToUsd(daemon.ledger.remaining(i.id, { integration: i.cap, global: globalCap }, now)),
+      remainingUsd: microsToUsd(daemon.ledger.remaining(i.id, { integration: i.cap, global: globalCap, ...budget }, now)),
       resetsAt: new Date(u.period.resetsAt).toISOString(),
     };
   });
+}
+
+/** The session a call on this socket runs in, as the assistant may see it: its purpose and its budget. */
+function sessionView(daemon: Daemon, session: CallSession): unknown {
+  const s = daemon.ledger.sessionUsage(session.id);
+  return {
+    id: session.id,
+    purpose: session.purpose,
+    budgetUsd: session.budget === null ? null : microsToUsd(session.budget),
+    spentUsd: microsToUsd(s.spent),
+    remainingUsd: session.budget === null ? null : microsToUsd(Math.max(0, daemon.ledger.sessionRemaining(session.id, session.budget))),
+  };
 }

@@ -49,6 +49,7 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     records: d.audit.list({
       integration: c.query.get('integration') ?? undefined,
       outcome: c.query.get('outcome') ?? undefined,
+      session: c.query.get('session') ?? undefined,
       before: int(c.query.get('before')),
       since: int(c.query.get('since')),
       until: int(c.query.get('until')),
@@ -76,6 +77,10 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     return { proposal: r.proposal, integration: view(r.integration) };
   }],
   ['POST', /^\/v1\/proposals\/([0-9a-f-]{36})\/reject$/, async (d, c) => ({ proposal: d.operator.reject(c.params[0]!, await c.body(), c.actor) })],
+  ['POST', /^\/v1\/sessions$/, async (d, c) => d.sessions.start(await c.body(), c.actor)],
+  ['GET', /^\/v1\/sessions$/, (d) => ({ sessions: d.sessions.list() })],
+  ['GET', /^\/v1\/sessions\/([^/]+)$/, (d, c) => d.sessions.get(c.params[0]!)],
+  ['POST', /^\/v1\/sessions\/([^/]+)\/stop$/, (d, c) => d.sessions.stop(c.params[0]!)],
   ['GET', /^\/v1\/events$/, (d, c) => events(d, c)],
 ];
 

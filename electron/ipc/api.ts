@@ -3,8 +3,8 @@
 // `window.tollgate`: all three are derived from this file.
 import type { AuditFilter } from '../../daemon/client/control-client.ts';
 import type {
-  Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, Proposal, Settings,
-  SpendReport, Template, Tier, VerifyResult,
+  Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, Proposal, SessionView,
+  Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../../daemon/control-types.ts';
 
 export interface DaemonState {
@@ -24,6 +24,7 @@ export interface TollgateCalls {
   verifyAudit(): VerifyResult;
   alerts(filter: { tier?: Tier; open?: boolean; limit?: number }): Alert[];
   proposals(status?: Proposal['status']): Proposal[];
+  sessions(): SessionView[];
   settings(): Settings;
   ackAlert(id: number): Alert;
   rejectProposal(id: string, reason?: string): Proposal;
@@ -38,6 +39,7 @@ export interface TollgateCalls {
   decommission(name: string): Done<DecommissionResult>;
   suspendAll(): Done<string[]>;
   updateSettings(change: Partial<Settings>): Done<Settings>;
+  stopSession(id: string): Done<SessionView>;
 }
 
 export type Done<T> = { done: true; value: T } | { done: false };
@@ -55,6 +57,7 @@ export const CALLS = {
   verifyAudit: { changes: false },
   alerts: { changes: false },
   proposals: { changes: false },
+  sessions: { changes: false },
   settings: { changes: false },
   ackAlert: { changes: false },
   rejectProposal: { changes: false },
@@ -67,6 +70,7 @@ export const CALLS = {
   decommission: { changes: true },
   suspendAll: { changes: true },
   updateSettings: { changes: true },
+  stopSession: { changes: true },
 } as const satisfies Record<CallName, { changes: boolean }>;
 
 export const CALL_NAMES = Object.keys(CALLS) as CallName[];
@@ -81,7 +85,7 @@ export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: stri
 export type MainEvent =
   | { type: 'daemon'; state: DaemonState }
   | { type: 'alert'; alert: Alert }
-  | { type: 'changed'; what: 'integrations' | 'alerts' | 'proposals' | 'spend' }
+  | { type: 'changed'; what: 'integrations' | 'alerts' | 'proposals' | 'spend' | 'sessions' }
   /** A notification was clicked: show that alert. */
   | { type: 'show_alert'; id: number };
 

@@ -29,6 +29,7 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     verifyAudit: () => client.verifyAudit(),
     alerts: (filter) => client.alerts(filter),
     proposals: (status) => client.proposals(status),
+    sessions: () => client.sessions(),
     settings: () => client.settings(),
     ackAlert: (id) => client.ackAlert(id),
     rejectProposal: (id, reason) => client.rejectProposal(id, reason),
@@ -66,6 +67,8 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     },
     updateSettings: async (change) =>
       confirmed(describeChange({ kind: 'settings', before: await client.settings(), change }), () => client.updateSettings(change)),
+    stopSession: async (id) =>
+      confirmed(describeChange({ kind: 'stop_session', session: await client.session(id) }), () => client.stopSession(id)),
   };
 }
 

@@ -98,5 +98,6 @@ describe('what the window hears of daemon events', () => {
     expect(toMainEvents({ type: 'integration', name: 'x', status: 'suspended' })).toEqual([{ type: 'changed', what: 'integrations' }, { type: 'changed', what: 'spend' }]);
     expect(toMainEvents({ type: 'spend', integration: 'x', spentUsd: 1, capUsd: 2 })).toEqual([{ type: 'changed', what: 'spend' }]);
     expect(toMainEvents({ type: 'proposal', id: 'p', status: 'pending' })).toEqual([{ type: 'changed', what: 'proposals' }]);
+    expect(toMainEvents({ type: 'session', change: 'updated', session: {} as never })).toEqual([{ type: 'changed', what: 'sessions' }]);
   });
 });

@@ -122,6 +122,29 @@ describe('a change from the window', () => {
   });
 });
 
+describe('sessions from the window', () => {
+  it('lists them, and stops one only after the operator confirms it in a native dialog', async () => {
+    const s = (await h.control('POST', '/v1/sessions', { purpose: 'Window test', budgetUsd: 2 })).json;
+    expect(await invoke('sessions', [])).toMatchObject({ ok: true, value: [{ id: s.id, status: 'running', purpose: 'Window test' }] });
+
+    const cancelled = await invoke('stopSession', [s.id]);
+    expect(cancelled).toEqual({ ok: true, value: { done: false } });
+    expect(client.changes).toEqual([]);
+    expect((await h.control('GET', `/v1/sessions/${s.id}`)).json.status).toBe('running');
+    expect(electron.dialog.shown[0]!.options).toMatchObject({
+      message: 'Stop the session: Window test',
+      detail: 'Its socket takes no new calls; calls in flight finish, or are cut and settled.\nIt spent 0.00 USD in 0 call(s).',
+      buttons: ['Cancel', 'Stop the session'],
+      type: 'question',
+    });
+
+    electron.dialog.answer = 1;
+    expect(await invoke('stopSession', [s.id])).toMatchObject({ ok: true, value: { done: true, value: { id: s.id, status: 'ended', endReason: 'stopped by the operator' } } });
+    expect(client.changes).toEqual([`POST /v1/sessions/${s.id}/stop`]);
+    expect(await invoke('stopSession', ['0123456789abcdef'])).toEqual({ ok: false, error: { code: 'not_found', message: expect.any(String) } });
+  });
+});
+
 describe('the sender check', () => {
   it.each([
     ['another file', pathToFileURL('/tmp/evil.html').href],

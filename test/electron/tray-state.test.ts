@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, IntegrationView, SpendReport } from '../../daemon/control-types.ts';
+import type { Alert, IntegrationView, SessionView, SpendReport } from '../../daemon/control-types.ts';
 import { type TrayInput, trayModel } from '../../electron/tray-state.ts';
 
 type Row = SpendReport['integrations'][number];
@@ -70,6 +70,29 @@ describe('the tray state', () => {
       { kind: 'separator' },
       { kind: 'action', action: 'quit', text: 'Quit', enabled: true },
     ]);
+  });
+
+  it('lists the sessions running now, each with its spend against its budget where it has one', () => {
+    const session = (purpose: string, over: Partial<SessionView>): SessionView => ({
+      id: purpose, socket: '', purpose, budgetUsd: null, integrations: null, owner: null, status: 'running', startedAt: '', startedBy: '',
+      endedAt: null, endReason: null, spentUsd: 0, reservedUsd: 0, remainingUsd: null, calls: 0, ...over,
+    });
+    const m = trayModel({
+      running: true, spend: spend([{ name: 'brave-search', spentUsd: 1.2, capUsd: 10 }]), integrations: [], openAlerts: [],
+      sessions: [
+        session('Literature review', { budgetUsd: 5, spentUsd: 1.25 }),
+        session('A purpose long enough to be cut short in the tray menu', { spentUsd: 0.5 }),
+        session('Done', { status: 'ended' }),
+      ],
+    });
+    expect(m.menu.slice(1, 6)).toEqual([
+      { kind: 'label', text: 'brave-search: $1.20 / $10.00' },
+      { kind: 'separator' },
+      { kind: 'label', text: 'Sessions running (2)' },
+      { kind: 'label', text: 'Literature review: $1.25 / $5.00' },
+      { kind: 'label', text: 'A purpose long enough to be cut short i…: $0.50' },
+    ]);
+    expect(m.menu[6]).toEqual({ kind: 'separator' });
   });
 
   it('offers "Suspend all" only when something is active', () => {

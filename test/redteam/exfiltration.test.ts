@@ -1,6 +1,7 @@
 // Red team: an assistant told to send a key back out: the integration's own key, another
 // integration's, a decommissioned one's (all "stored keys", known to the daemon only by
-// fingerprint), and the well-known formats (AWS, GitHub, Slack, PEM), in every place a request
+// fingerprint), and well-known formats of daemon/credentials/rules.json (AWS, GitHub, Slack, PEM here;
+// test/daemon/credentials/coverage.test.ts has every rule), in every place a request
 // has and in the common encodings. Each caught form is refused as exfiltration_blocked before the
 // provider, and written nowhere. The forms the scanner honestly does not claim to catch (split,
 // reversed, hex, thrice encoded...) are listed as such: they do go through, and say so here.
@@ -53,11 +54,22 @@ afterAll(() => h.close());
 
 const ALL_SECRETS = (): string[] => [own, other, retired, AWS_KEY_ID, GITHUB_PAT, GITHUB_FINE, SLACK_BOT, SLACK_HOOK, PEM_BODY, OPENSSH_BODY];
 
-/** The request is refused as exfiltration_blocked, the provider gets nothing, and the secret is written nowhere. */
-async function blocked(send: () => Promise<Reply | { status: number; headers: Record<string, string>; text: string; json: any }>, secret: string): Promise<void> {
+// What a refusal names: which kind of credential was found (a format by its rule's title), never the credential.
+const STORED = /one of the keys Tollgate holds/;
+const AWS = /looks like a credential: AWS access key ID/;
+const GITHUB = /looks like a credential: GitHub .*token/;
+const SLACK = /looks like a credential: Slack /;
+const PRIVATE_KEY = /looks like a credential: Private key/;
+
+/**
+ * The request is refused as exfiltration_blocked, naming what it found (`names`: stored keys unless
+ * said), the provider gets nothing, and the secret is written nowhere.
+ */
+async function blocked(send: () => Promise<Reply | { status: number; headers: Record<string, string>; text: string; json: any }>, secret: string, names = STORED): Promise<void> {
   const before = h.upstream.requests.length;
   const r = await send();
   expectRefusal(r, 'exfiltration_blocked', [secret]);
+  expect(r.json.error.message).toMatch(names);
   expect(h.upstream.requests.length, 'nothing reached the provider').toBe(before);
   const audit = await h.control('GET', '/v1/audit?limit=1');
   const rec = audit.json.records[0];
@@ -152,28 +164,28 @@ describe('a key in a refused call of another kind is written nowhere either', ()
 
 describe('well-known credential formats: refused', () => {
   it('AWS access key id: in a header, base64 in the body, double-encoded in the query', async () => {
-    await blocked(get('q=x', { 'x-aws': AWS_KEY_ID }), AWS_KEY_ID);
-    await blocked(post(JSON.stringify({ blob: b64(`aws_access_key_id=${AWS_KEY_ID}`) })), AWS_KEY_ID);
-    await blocked(get(`q=${encodeURIComponent(pct(AWS_KEY_ID))}`), AWS_KEY_ID);
+    await blocked(get('q=x', { 'x-aws': AWS_KEY_ID }), AWS_KEY_ID, AWS);
+    await blocked(post(JSON.stringify({ blob: b64(`aws_access_key_id=${AWS_KEY_ID}`) })), AWS_KEY_ID, AWS);
+    await blocked(get(`q=${encodeURIComponent(pct(AWS_KEY_ID))}`), AWS_KEY_ID, AWS);
   });
 
   it('GitHub tokens (classic and fine-grained): in the query, a path segment, a header', async () => {
-    await blocked(get(`token=${GITHUB_PAT}`), GITHUB_PAT);
-    await blocked(getPath(GITHUB_PAT), GITHUB_PAT);
-    await blocked(get('q=x', { 'x-gh': GITHUB_FINE }), GITHUB_FINE);
-    await blocked(post(JSON.stringify({ t: b64url(GITHUB_FINE) })), GITHUB_FINE);
+    await blocked(get(`token=${GITHUB_PAT}`), GITHUB_PAT, GITHUB);
+    await blocked(getPath(GITHUB_PAT), GITHUB_PAT, GITHUB);
+    await blocked(get('q=x', { 'x-gh': GITHUB_FINE }), GITHUB_FINE, GITHUB);
+    await blocked(post(JSON.stringify({ t: b64url(GITHUB_FINE) })), GITHUB_FINE, GITHUB);
   });
 
   it('Slack bot token and webhook URL: in the body, encoded in the query', async () => {
-    await blocked(post(JSON.stringify({ token: SLACK_BOT })), SLACK_BOT);
-    await blocked(get(`hook=${encodeURIComponent(SLACK_HOOK)}`), SLACK_HOOK);
-    await blocked(post(JSON.stringify({ text: `post to ${SLACK_HOOK}` })), SLACK_HOOK);
+    await blocked(post(JSON.stringify({ token: SLACK_BOT })), SLACK_BOT, SLACK);
+    await blocked(get(`hook=${encodeURIComponent(SLACK_HOOK)}`), SLACK_HOOK, SLACK);
+    await blocked(post(JSON.stringify({ text: `post to ${SLACK_HOOK}` })), SLACK_HOOK, SLACK);
   });
 
   it('private keys: PKCS#8 PEM form-encoded, OpenSSH in a JSON body', async () => {
-    await blocked(post(`key=${encodeURIComponent(PEM)}`, 'application/x-www-form-urlencoded'), PEM_BODY);
-    await blocked(post(JSON.stringify({ key: OPENSSH })), OPENSSH_BODY);
-    await blocked(post(JSON.stringify({ key: b64(PEM) })), PEM_BODY);
+    await blocked(post(`key=${encodeURIComponent(PEM)}`, 'application/x-www-form-urlencoded'), PEM_BODY, PRIVATE_KEY);
+    await blocked(post(JSON.stringify({ key: OPENSSH })), OPENSSH_BODY, PRIVATE_KEY);
+    await blocked(post(JSON.stringify({ key: b64(PEM) })), PEM_BODY, PRIVATE_KEY);
   });
 });
 
@@ -280,7 +292,7 @@ describe('documented limits: disguised forms the scanner does not catch are forw
   it('base64 of base64', () => through('b64b64', get(`q=${b64url(b64(own))}`)));
   it('a lower-case key upper-cased', () => through('case', get(`q=${other.toUpperCase()}`)));
   it('gzip bytes without a Content-Encoding header', () => through('gzip', post(gzipSync(own), 'application/octet-stream')));
-  it('a well-known format glued to a preceding word (the format scanner wants a word boundary, against false positives)', () =>
+  it('a well-known format glued to a preceding word (the rules want one before the token, against false positives)', () =>
     through('glued format', post(JSON.stringify({ t: `mytoken${GITHUB_GLUED}` }))));
   it('an AWS secret access key on its own (no distinctive prefix to recognise)', () => through('aws secret', post(JSON.stringify({ secret: alnum(40) }))));
 });

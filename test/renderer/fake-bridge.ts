@@ -25,6 +25,7 @@ function defaults(): Responders {
     verifyAudit: () => ok({ ok: true, records: 0 }),
     alerts: () => ok([]),
     proposals: () => ok([]),
+    sessions: () => ok([]),
     settings: () => ok(f.settings),
     ackAlert: (id) => ok(f.alert(id, { ackedAt: Date.now() })),
     rejectProposal: (id, reason) => ok({ ...f.newIntegrationProposal, id, status: 'rejected', note: reason ?? null }),
@@ -37,6 +38,7 @@ function defaults(): Responders {
     decommission: (name) => done(f.decommissionResult(name)),
     suspendAll: () => done(['brave-search']),
     updateSettings: () => done(f.settings),
+    stopSession: (id) => done(f.session(id, { status: 'ended', endedAt: '2026-09-05T12:00:00.000Z', endReason: 'stopped by the operator' })),
   };
 }
 

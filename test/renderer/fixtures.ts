@@ -1,5 +1,5 @@
 // Values as the daemon returns them, for the fake bridge.
-import type { Alert, AuditRecord, DecommissionResult, IntegrationView, Proposal, Settings, SpendReport, Template } from '../../daemon/control-types.ts';
+import type { Alert, AuditRecord, DecommissionResult, IntegrationView, Proposal, SessionView, Settings, SpendReport, Template } from '../../daemon/control-types.ts';
 import type { DaemonState } from '../../electron/ipc/api.ts';
 
 export const daemonUp: DaemonState = { running: true, version: '0.1.0', controlSocket: '/run/tollgate/control.sock' };
@@ -172,3 +172,24 @@ export const decommissionResult = (name: string): DecommissionResult => ({
   keyRemoved: true,
   reminder: `Revoke the key of ${name} at the provider (https://api.search.brave.com, account assistant@example.org): Tollgate removed its copy, but only the provider can make the key useless.`,
 });
+
+export function session(id: string, over: Partial<SessionView> = {}): SessionView {
+  return {
+    id,
+    socket: `/run/tollgate/sessions/${id}.sock`,
+    purpose: 'Literature review for the grant proposal',
+    budgetUsd: 5,
+    integrations: ['brave-search'],
+    owner: null,
+    status: 'running',
+    startedAt: '2026-09-05T10:00:00.000Z',
+    startedBy: 'operator (cli)',
+    endedAt: null,
+    endReason: null,
+    spentUsd: 1.25,
+    reservedUsd: 0,
+    remainingUsd: 3.75,
+    calls: 250,
+    ...over,
+  };
+}

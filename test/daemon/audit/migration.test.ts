@@ -52,8 +52,8 @@ describe('audit migration 3: MACs and fingerprints as BLOBs', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.prepare('SELECT DISTINCT typeof(mac) AS t FROM audit').all()).toEqual([{ t: 'blob' }]);
     expect(db.prepare("SELECT DISTINCT length(fingerprint) AS n FROM audit WHERE fingerprint IS NOT NULL").all()).toEqual([{ n: 32 }]);
-    // The index by integration came back with the rebuilt table.
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit'").all()).toEqual([{ name: 'audit_by_integration' }]);
+    // The index by integration came back with the rebuilt table (and migration 6 added the one by session).
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit'").all()).toEqual([{ name: 'audit_by_integration' }, { name: 'audit_by_session' }]);
 
     const log = new AuditLog(db, KEY);
     expect([...log.all()]).toEqual(records);
@@ -103,6 +103,50 @@ describe('audit migration 5: findings', () => {
       expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: 5, firstBad: 6 });
       db.prepare('UPDATE audit SET finding = NULL WHERE id = 6').run();
       expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: 5, firstBad: 6 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('audit migration 6: sessions', () => {
+  // Records without a session keep the MAC form they always had (the chains above verify after it).
+  it('a chain goes on with sessions across the migration; an edited, erased or moved session breaks it', () => {
+    const current = atVersion(MIGRATIONS.length);
+    const first = new AuditLog(current, KEY);
+    first.transaction(() => { for (let i = 1; i <= 4; i++) first.append(entry(i)); });
+    first.transaction(() => first.append({ ...entry(5), finding: 'github-pat' }));
+    const db = atVersion(5);
+    try {
+      const columns = `${COLUMNS}, finding`;
+      const insert = db.prepare(`INSERT INTO audit (${columns}) VALUES (${columns.split(', ').map(() => '?').join(', ')})`);
+      for (const r of current.prepare(`SELECT ${columns} FROM audit ORDER BY id`).raw().all() as unknown[][]) insert.run(...r);
+      current.close();
+      migrate(db);
+      const log = new AuditLog(db, KEY);
+      log.transaction(() => log.append({ ...entry(6), session: '0123456789abcdef' }));
+      log.transaction(() => log.append({ ...entry(7), finding: 'aws-access-key-id', session: '0123456789abcdef' }));
+      log.transaction(() => log.append(entry(8)));
+      expect([...log.all()].map((r) => [r.finding, r.session])).toEqual([
+        [null, null], [null, null], [null, null], [null, null], ['github-pat', null],
+        [null, '0123456789abcdef'], ['aws-access-key-id', '0123456789abcdef'], [null, null],
+      ]);
+      expect(log.list({ session: '0123456789abcdef', limit: 10 }).map((r) => r.id)).toEqual([7, 6]);
+      expect(log.verify()).toEqual({ ok: true, records: 8 });
+      const broken = (sql: string, firstBad: number) => {
+        const saved = db.prepare('SELECT id, finding, session FROM audit').all() as { id: number; finding: string | null; session: string | null }[];
+        db.prepare(sql).run();
+        expect(new AuditLog(db, KEY).verify()).toEqual({ ok: false, records: firstBad - 1, firstBad });
+        const restore = db.prepare('UPDATE audit SET finding = ?, session = ? WHERE id = ?');
+        for (const r of saved) restore.run(r.finding, r.session, r.id);
+        expect(new AuditLog(db, KEY).verify()).toEqual({ ok: true, records: 8 });
+      };
+      broken("UPDATE audit SET session = 'fedcba9876543210' WHERE id = 6", 6);
+      broken('UPDATE audit SET session = NULL WHERE id = 6', 6);
+      // A session cannot pass for a finding, nor the other way round.
+      broken('UPDATE audit SET finding = session, session = NULL WHERE id = 6', 6);
+      broken("UPDATE audit SET session = finding, finding = NULL WHERE id = 5", 5);
+      broken("UPDATE audit SET session = '0123456789abcdef' WHERE id = 8", 8);
     } finally {
       db.close();
     }

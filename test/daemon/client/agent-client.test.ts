@@ -163,7 +163,7 @@ describe('TollgateClient', () => {
       },
       not_allowlisted: () => client.call({ integration: 'nope', path: '/res/v1/web/search' }),
       route_not_allowed: () => search({ path: '/res/v1/images/search' }),
-      exfiltration_blocked: () => search({ query: { q: 'AKIAIOSFODNN7EXAMPLE' } }),
+      exfiltration_blocked: () => search({ query: { q: `AKIA${'Q3EGRRTK5VZM7XWP'}` } }),
       body_too_large: () => search({ method: 'POST', path: '/v1/extract', body: Buffer.alloc(1024 * 1024 + 1, 0x61) }),
       rate_limited: async () => {
         await h.addIntegration({ name: 'limited', rateLimit: { perMinute: 1, concurrent: 1 } });

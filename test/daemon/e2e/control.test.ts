@@ -38,7 +38,7 @@ describe('the operator\'s control socket', () => {
     });
     expect(r.json.integration.keySet).toBe(false);
     const templates = await h.control('GET', '/v1/templates');
-    expect(templates.json.templates.map((t: { id: string }) => t.id).sort()).toEqual(['brave-search', 'exa', 'firecrawl', 'perplexity', 'serper', 'tavily']);
+    expect(templates.json.templates.map((t: { id: string }) => t.id).sort()).toEqual(['anthropic', 'brave-search', 'exa', 'firecrawl', 'gemini', 'openai', 'openrouter', 'perplexity', 'serper', 'tavily']);
   });
 
   it('validates what it is given, with a message saying what is wrong', async () => {

@@ -12,6 +12,9 @@ import { Harness, type Reply, toReply } from '../../helpers/harness.ts';
 import { destroy, type Handler, hang, json, slowBody } from '../../helpers/upstream.ts';
 
 /** What each code's message must tell the assistant to do (beyond saying what went wrong). */
+// Made up, in the AWS access key id format (AWS's own documentation example is a placeholder, and is let through).
+const AWS_KEY_ID = `AKIA${'Q3EGRRTK5VZM7XWP'}`;
+
 const GUIDANCE: Record<ErrorCode, RegExp> = {
   bad_request: /send|use|write|check|say|percent-encode|serves|remove/i,
   purpose_required: /send a Tollgate-Purpose header/i,
@@ -327,19 +330,19 @@ describe('refusals decided from the request alone', () => {
       blocked(() => h.call('search', `/res/v1/web/search?q=${Buffer.from(`key=${key}`).toString('base64url')}`), /credential|own key/, [key]));
 
     it("another integration's key", () =>
-      blocked(() => h.call('search', `/res/v1/web/search?q=${otherKey}`), /credential \(stored key\)/, [otherKey]));
+      blocked(() => h.call('search', `/res/v1/web/search?q=${otherKey}`), /one of the keys Tollgate holds/, [otherKey]));
 
     it('a key rotated out, still good at the provider until someone revokes it', async () => {
       const old = await h.addIntegration({ name: 'rotated', auth: { type: 'bearer' } });
       expect((await h.control('PUT', '/v1/integrations/rotated/key', { key: `tg-test-key-new-${old.slice(-12)}` })).status).toBe(200);
-      await blocked(() => h.call('search', `/res/v1/web/search?q=${old}`), /credential \(stored key\)/, [old]);
+      await blocked(() => h.call('search', `/res/v1/web/search?q=${old}`), /one of the keys Tollgate holds/, [old]);
       // Remembered across a restart of the scanner's list (any later key change rebuilds it from the database).
       expect((await h.control('PUT', '/v1/integrations/rotated/key', { key: `tg-test-key-newer-${old.slice(-12)}` })).status).toBe(200);
-      await blocked(() => h.call('search', '/v1/extract', { method: 'POST', body: JSON.stringify({ text: old }) }), /credential \(stored key\)/, [old]);
+      await blocked(() => h.call('search', '/v1/extract', { method: 'POST', body: JSON.stringify({ text: old }) }), /one of the keys Tollgate holds/, [old]);
     });
 
     it("another integration's key in an ordinary header that would otherwise be forwarded", () =>
-      blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'x-anything': otherKey } }), /credential \(stored key\)/, [otherKey]));
+      blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'x-anything': otherKey } }), /one of the keys Tollgate holds/, [otherKey]));
 
     it("another integration's key in the purpose header, which is then recorded redacted", async () => {
       await blocked(() => h.call('search', '/res/v1/web/search?q=x', { headers: { 'tollgate-purpose': `use ${otherKey}` } }), /credential/, [otherKey]);
@@ -348,24 +351,29 @@ describe('refusals decided from the request alone', () => {
     });
 
     it('a purpose that holds no credential is recorded as it is on a refusal', async () => {
-      await blocked(() => h.call('search', '/res/v1/web/search?q=AKIAIOSFODNN7EXAMPLE', { headers: { 'tollgate-purpose': 'find docs' } }), /aws access key/, ['AKIAIOSFODNN7EXAMPLE']);
+      await blocked(() => h.call('search', `/res/v1/web/search?q=${AWS_KEY_ID}`, { headers: { 'tollgate-purpose': 'find docs' } }), /AWS access key/, [AWS_KEY_ID]);
       const audit = await h.control('GET', '/v1/audit?limit=1');
       expect(audit.json.records[0].purpose).toBe('find docs');
     });
 
+    it("AWS's documentation placeholder is no credential: it is sent", async () => {
+      const r = await h.call('search', '/res/v1/web/search?q=AKIAIOSFODNN7EXAMPLE');
+      expect(r.status).toBe(200);
+    });
+
     it('an AWS access key id', () =>
-      blocked(() => h.call('search', '/v1/extract', { method: 'POST', body: '{"aws":"AKIAIOSFODNN7EXAMPLE"}' }), /aws access key/, ['AKIAIOSFODNN7EXAMPLE']));
+      blocked(() => h.call('search', '/v1/extract', { method: 'POST', body: `{"aws":"${AWS_KEY_ID}"}` }), /AWS access key/, [AWS_KEY_ID]));
 
     it('an AWS access key id in the query', () =>
-      blocked(() => h.call('search', '/res/v1/web/search?q=AKIAIOSFODNN7EXAMPLE'), /aws access key/, ['AKIAIOSFODNN7EXAMPLE']));
+      blocked(() => h.call('search', `/res/v1/web/search?q=${AWS_KEY_ID}`), /AWS access key/, [AWS_KEY_ID]));
 
     it('a PEM private key block in the body', () =>
       blocked(() => h.call('search', '/v1/extract', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `here:\n${pem}` }),
-        /private key/, [pem.split('\n')[1]!]));
+        /private key/i, [pem.split('\n')[1]!]));
 
     it('a PEM private key block, JSON-escaped, in the body', () =>
       blocked(() => h.call('search', '/v1/extract', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pem }) }),
-        /private key/, [pem.split('\n')[1]!]));
+        /private key/i, [pem.split('\n')[1]!]));
   });
 
   describe('body_too_large', () => {

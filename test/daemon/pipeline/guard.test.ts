@@ -175,52 +175,85 @@ describe('CredentialScanner: stored keys', () => {
   });
 });
 
-// Well-known formats, assembled so that no literal credential sits in the repository.
+// Well-known formats (rule ids of daemon/credentials/rules.json), assembled so that no literal
+// credential sits in the repository. None is a documentation placeholder the rules allow.
 const FORMAT_EXAMPLES: [string, string][] = [
-  ['aws_access_key', 'AKIA' + 'IOSFODNN7EXAMPLE'],
-  ['aws_access_key', 'ASIA' + 'Y34FZKBOKMUTVV7A'],
-  ['github_token', 'ghp_' + 'aB3'.repeat(12)],
-  ['github_token', 'gho_' + 'Zx9'.repeat(12)],
-  ['github_token', 'github_pat_' + '11AB'.repeat(6) + '_' + 'x9Y'.repeat(20)],
-  ['gitlab_token', 'glpat-' + 'a1B2'.repeat(5)],
-  ['slack_token', 'xoxb-' + '123456789012-1234567890123-' + 'aB3'.repeat(8)],
-  ['slack_webhook', 'https://hooks.slack.com/services/' + 'T0ABCDEFG/B0ABCDEFG/' + 'aB3'.repeat(8)],
-  ['private_key', '-----BEGIN RSA ' + 'PRIVATE KEY-----\nMIIEowIBAAKCAQEA' + 'q1W2e3R4'.repeat(8) + '\n-----END RSA PRIVATE KEY-----'],
-  ['private_key', '-----BEGIN ' + 'OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW'],
-  ['google_api_key', 'AIza' + 'Sy' + 'A1b_-'.repeat(6) + 'abc'],
-  ['stripe_key', 'sk_live_' + 'aB3'.repeat(8)],
-  ['stripe_key', 'rk_live_' + 'aB3'.repeat(8)],
-  ['openai_key', 'sk-proj-' + 'aB3_'.repeat(10)],
-  ['anthropic_key', 'sk-ant-api03-' + 'aB3-'.repeat(20)],
-  ['npm_token', 'npm_' + 'aB3'.repeat(12)],
-  ['pypi_token', 'pypi-AgEIcHlwaS5vcmc' + 'aB3'.repeat(20)],
-  ['huggingface_token', 'hf_' + 'aBc'.repeat(11) + 'd'],
-  ['sendgrid_key', 'SG.' + 'aB3'.repeat(7) + 'x.' + 'aB3'.repeat(14) + 'x'],
+  ['aws-access-key-id', 'AKIA' + 'Q3ZK7P2RWX5TNBM4'],
+  ['aws-access-key-id', 'ASIA' + 'Y34FZKBOKMUTVV7A'],
+  ['github-pat', 'ghp_' + 'aB3'.repeat(12)],
+  ['github-oauth-token', 'gho_' + 'Zx9'.repeat(12)],
+  ['github-fine-grained-pat', 'github_pat_' + '11AB'.repeat(6) + '_' + 'x9Y'.repeat(20)],
+  ['gitlab-pat', 'glpat-' + 'a1B2'.repeat(5)],
+  ['slack-bot-token', 'xoxb-' + '123456789012-1234567890123-' + 'aB3'.repeat(8)],
+  ['slack-webhook-url', 'https://hooks.slack.com/services/' + 'T0ABCDEFG/B0ABCDEFG/' + 'aB3'.repeat(8)],
+  ['private-key', '-----BEGIN RSA ' + 'PRIVATE KEY-----\nMIIEowIBAAKCAQEA' + 'q1W2e3R4'.repeat(8) + '\n-----END RSA PRIVATE KEY-----'],
+  ['private-key', '-----BEGIN ' + 'OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW'],
+  ['google-api-key', 'AIza' + 'Sy' + 'A1b_-'.repeat(6) + 'abc'],
+  ['stripe-secret-key', 'sk_live_' + 'aB3'.repeat(8)],
+  ['stripe-restricted-key', 'rk_live_' + 'aB3'.repeat(8)],
+  ['openai-api-key', 'sk-proj-' + 'aB3_'.repeat(10)],
+  ['anthropic-api-key', 'sk-ant-api03-' + 'aB3-'.repeat(20)],
+  ['npm-access-token', 'npm_' + 'aB3'.repeat(12)],
+  ['pypi-upload-token', 'pypi-AgEIcHlwaS5vcmc' + 'aB3'.repeat(20)],
+  ['huggingface-access-token', 'hf_' + 'aBc'.repeat(11) + 'd'],
+  ['sendgrid-api-key', 'SG.' + 'aB3'.repeat(7) + 'x.' + 'aB3'.repeat(14) + 'x'],
 ];
+const PEM = FORMAT_EXAMPLES.find(([rule]) => rule === 'private-key')![1];
+const format = (rule: string) => ({ kind: 'format', rule });
 
 describe('CredentialScanner: well-known formats', () => {
   const scanner = new CredentialScanner(fingerprint);
 
-  it.each(FORMAT_EXAMPLES)('finds %s raw, in JSON, URL-encoded and in base64', (kind, secret) => {
-    expect(scanner.scan(secret)).toEqual({ kind });
-    expect(scanner.scanBytes(Buffer.from(JSON.stringify({ note: 'here', value: secret })))).toEqual({ kind });
-    expect(scanner.scan(`q=${encodeURIComponent(secret)}`)).toEqual({ kind });
-    expect(scanner.scan(`v=${b64(secret)}`)).toEqual({ kind });
+  it.each(FORMAT_EXAMPLES)('finds %s raw, in JSON, URL-encoded (once and twice) and in base64', (rule, secret) => {
+    expect(scanner.scan(secret)).toMatchObject(format(rule));
+    expect(scanner.scanBytes(Buffer.from(JSON.stringify({ note: 'here', value: secret })))).toMatchObject(format(rule));
+    expect(scanner.scan(`q=${encodeURIComponent(secret)}`)).toMatchObject(format(rule));
+    expect(scanner.scan(`q=${encodeURIComponent(pctAll(secret))}`)).toMatchObject(format(rule));
+    expect(scanner.scan(`v=${b64(secret)}`)).toMatchObject(format(rule));
+    expect(scanner.scanBytes(Buffer.from(JSON.stringify({ v: b64url(secret) })))).toMatchObject(format(rule));
+  });
+
+  it("names the rule and its title, never the credential", () => {
+    const hit = scanner.scan(`token ${FORMAT_EXAMPLES[2]![1]}`);
+    expect(hit).toEqual({ kind: 'format', rule: 'github-pat', title: expect.stringMatching(/GitHub/) });
+    expect(JSON.stringify(hit)).not.toContain(FORMAT_EXAMPLES[2]![1]);
   });
 
   it('finds a form-encoded private key', () => {
-    const pem = FORMAT_EXAMPLES.find(([k]) => k === 'private_key')![1];
-    expect(scanner.scan(new URLSearchParams({ pem }).toString())).toEqual({ kind: 'private_key' });
+    expect(scanner.scan(new URLSearchParams({ pem: PEM }).toString())).toMatchObject(format('private-key'));
+  });
+
+  it('finds a format after an escaped newline in a JSON string, where the raw text glues it to an "n"', () => {
+    const secret = FORMAT_EXAMPLES[2]![1];
+    expect(scanner.scanBytes(Buffer.from(JSON.stringify({ text: `config:\n${secret}` })))).toMatchObject(format('github-pat'));
   });
 
   it.each([
-    ['an AWS-like id glued to a longer word', 'XAKIA' + 'IOSFODNN7EXAMPLE'],
+    ['an AWS-like id glued to a longer word', 'XAKIA' + 'Q3ZK7P2RWX5TNBM4'],
     ['a GitHub-like token glued to a longer word', 'xghp_' + 'aB3'.repeat(12)],
     ['a PEM header without a key', 'How do I read a -----BEGIN PRIVATE KEY----- file in Node?'],
     ['a JWT', ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', 'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ', 'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'].join('.')],
     ['words that contain sk-', 'a task-force of risk-takers asked for sk-8 tickets'],
+    ["AWS's documentation example key", 'AKIA' + 'IOSFODNN7EXAMPLE'],
   ])('does not flag %s', (_, text) => {
     expect(scanner.scan(text)).toBeNull();
+  });
+});
+
+describe('CredentialScanner: stored keys only', () => {
+  it('finds stored keys but not formats when asked for stored keys only', () => {
+    const secret = FORMAT_EXAMPLES[2]![1];
+    expect(KEY_SCANNER.scan(`${secret} ${PLAIN_KEY}`, false)).toEqual({ kind: 'stored_key' });
+    expect(KEY_SCANNER.scan(secret, false)).toBeNull();
+    expect(KEY_SCANNER.scanBytes(Buffer.from(JSON.stringify({ t: b64(secret) })), false)).toBeNull();
+    expect(KEY_SCANNER.scanBytes(Buffer.from(JSON.stringify({ t: b64(`k=${PLAIN_KEY}`) })), false)).toEqual({ kind: 'stored_key' });
+  });
+
+  it('looks at nothing when no key is stored', () => {
+    const scanner = new CredentialScanner(() => {
+      throw new Error('fingerprinted');
+    });
+    expect(scanner.scan(`${PLAIN_KEY} ${FORMAT_EXAMPLES[2]![1]}`, false)).toBeNull();
   });
 });
 
@@ -286,13 +319,21 @@ describe('CredentialScanner: big bodies', () => {
     expect(calls).toBe(0);
   });
 
-  it('finds a key or a private key block wherever it sits against the 64 KiB pieces a body is scanned in', () => {
-    const pem = FORMAT_EXAMPLES.find(([k]) => k === 'private_key')![1];
+  it('finds a key or a private key block wherever it sits in a body, whatever its alignment', () => {
     for (let offset = 64 * 1024 - 60; offset <= 64 * 1024 + 5; offset += 5) {
       const pad = (n: number): Buffer => Buffer.alloc(n, 'lorem ipsum ');
       expect(KEY_SCANNER.scanBytes(Buffer.concat([pad(offset), Buffer.from(` ${PLAIN_KEY} `), pad(1000)]))).toEqual({ kind: 'stored_key' });
-      expect(KEY_SCANNER.scanBytes(Buffer.concat([pad(offset), Buffer.from(pem), pad(1000)]))).toEqual({ kind: 'private_key' });
+      expect(KEY_SCANNER.scanBytes(Buffer.concat([pad(offset), Buffer.from(PEM), pad(1000)]))).toMatchObject(format('private-key'));
     }
+  });
+
+  it('finds a stored key inside a 300 KB base64 blob, glued to its characters, and at its very end', () => {
+    const blob = createHash('sha512').update('x').digest('base64').replace(/[^A-Za-z0-9]/g, '').repeat(4000).slice(0, 300_000);
+    for (const at of [0, 1, 2, 3, 4, 150_001, 300_000 - PLAIN_KEY.length]) {
+      const body = `{"data":"${blob.slice(0, at)}${PLAIN_KEY}${blob.slice(at + PLAIN_KEY.length)}"}`;
+      expect(KEY_SCANNER.scanBytes(Buffer.from(body)), `at ${at}`).toEqual({ kind: 'stored_key' });
+    }
+    expect(KEY_SCANNER.scanBytes(Buffer.from(`{"data":"${blob}"}`))).toBeNull();
   });
 
   it('finds a key at the end of a 1 MiB body', () => {
