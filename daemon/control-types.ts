@@ -52,7 +52,10 @@ export interface DecommissionResult {
 /** What creating an integration takes: a whole definition, or a template plus the operator's part. */
 export type CreateIntegration =
   | (Omit<IntegrationSpec, 'rateLimit' | 'credentialFormats'> & Partial<Pick<IntegrationSpec, 'rateLimit' | 'credentialFormats'>>)
-  | { template: string; name: string; purpose: string; account: string; monthlyCapUsd?: number; routes?: RouteSpec[]; rateLimit?: IntegrationSpec['rateLimit'] };
+  | {
+    template: string; name: string; purpose: string; account: string; monthlyCapUsd?: number; routes?: RouteSpec[]; rateLimit?: IntegrationSpec['rateLimit'];
+    baseUrl?: string; pricing?: IntegrationSpec['pricing']; credentialFormats?: IntegrationSpec['credentialFormats'];
+  };
 
 export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats'>>;
 

@@ -29,6 +29,11 @@ export const ERRORS = {
     status: 403,
     message: 'The integration does not allow this method and path. Use one of its listed routes (GET /v1/integrations).',
   },
+  model_not_allowed: {
+    retry: false,
+    status: 403,
+    message: 'The integration does not allow that model. Use one of its models (GET /v1/integrations), or ask the operator to add it.',
+  },
   exfiltration_blocked: {
     retry: false,
     status: 403,

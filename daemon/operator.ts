@@ -10,7 +10,7 @@ import { ControlError } from './errors.ts';
 import type { EventBus } from './events.ts';
 import type { Integration } from './integrations/integration.ts';
 import type { Registry } from './integrations/registry.ts';
-import { integrationPatchSchema, integrationSchema, type IntegrationSpec, rateLimitSchema, routeSchema, type Template } from './integrations/schema.ts';
+import { integrationPatchSchema, integrationSchema, type IntegrationSpec, pricingSchema, rateLimitSchema, routeSchema, type Template } from './integrations/schema.ts';
 import { instantiate } from './integrations/templates.ts';
 import type { Fingerprinter } from './keychain/fingerprint.ts';
 import { type Keychain, KeychainUnavailableError } from './keychain/keychain.ts';
@@ -31,6 +31,10 @@ export const createSchema = z.union([
     monthlyCapUsd: integrationSchema.shape.monthlyCapUsd.optional(),
     routes: z.array(routeSchema).min(1).optional(),
     rateLimit: rateLimitSchema.optional(),
+    // A template's own fields, overridden: a regional endpoint or a company's gateway, other prices.
+    baseUrl: integrationSchema.shape.baseUrl.optional(),
+    pricing: pricingSchema.optional(),
+    credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
   }),
 ]);
 
@@ -82,7 +86,8 @@ export class Operator {
 
   create(input: z.infer<typeof createSchema>, by: Actor): Integration {
     let spec: IntegrationSpec;
-    if ('baseUrl' in input) spec = input;
+    // A whole definition has its auth; a template's fields never do.
+    if ('auth' in input) spec = input;
     else {
       const template = this.d.templates.get(input.template);
       if (!template) throw new ControlError('invalid', `No template named ${input.template}. Templates: ${[...this.d.templates.keys()].join(', ')}.`);

@@ -3,7 +3,7 @@
 import type { Integration } from '../integrations/integration.ts';
 import type { Registry } from '../integrations/registry.ts';
 import type { DaemonEvent, EventBus } from '../events.ts';
-import { microsToUsd, type Micros } from '../money.ts';
+import { formatUsd, microsToUsd, type Micros } from '../money.ts';
 import type { Period } from '../period.ts';
 import type { Alerts } from './alerts.ts';
 import type { CallObservation, Detectors } from './detectors.ts';
@@ -98,6 +98,24 @@ export class Monitor {
       integration: integration.name,
       title: `Cost above its maximum: ${integration.name}`,
       message: `A call cost ${(cost / 1e6).toFixed(6)} USD, above the integration's maxPerRequestUsd, so reservations under-estimate it. Raise the maximum.`,
+    });
+  }
+
+  /**
+   * A model provider reported more than a call reserved: the bound was wrong, or the provider
+   * misreports. The cost is recorded as reported; the integration stops until the operator acts.
+   */
+  costOverReservation(integration: Integration, cost: Micros, reserved: Micros, model: string | null, at: number): void {
+    const reason = `a call cost ${formatUsd(cost)} USD, more than the ${formatUsd(reserved)} USD it reserved`;
+    this.registry.setStatus(integration.name, 'suspended', reason, at);
+    this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
+    this.alerts.raise({
+      tier: 'critical',
+      kind: 'cost_over_reservation',
+      dedupeKey: `cost_over_reservation:${integration.name}:${hour(at)}`,
+      integration: integration.name,
+      title: `Cost above its reservation: ${integration.name}`,
+      message: `${integration.host} reported ${formatUsd(cost)} USD for a call${model ? ` to ${model}` : ''} that reserved at most ${formatUsd(reserved)} USD. It is recorded as reported, and ${integration.name} is suspended: the caps cannot hold if costs pass their reservations. Check the model's prices and the provider's usage, then resume it.`,
     });
   }
 

@@ -34,7 +34,10 @@ export function describeChange(c: Change): ChangeDescription {
       const details = [`Name: ${i.name}`, `Purpose: ${i.purpose}`, `Account: ${i.account}`];
       if ('template' in i) {
         details.push(`From the ${i.template} template (its host, routes and pricing)`);
+        if (i.baseUrl !== undefined) details.push(`Host, instead of the template's: ${i.baseUrl}`);
+        if (i.pricing !== undefined) details.push(`Pricing, instead of the template's: ${JSON.stringify(i.pricing)}`);
         if (i.monthlyCapUsd !== undefined) details.push(`Monthly cap: ${usd(i.monthlyCapUsd)}`);
+        if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
       } else {
         details.push(`Host: ${i.baseUrl}`, `Routes: ${i.routes.map(route).join(', ')}`, `Monthly cap: ${usd(i.monthlyCapUsd)}`);
         if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');

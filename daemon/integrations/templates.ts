@@ -27,6 +27,8 @@ export interface TemplateInput {
   routes?: RouteSpec[];
   rateLimit?: RateLimitSpec;
   pricing?: PricingSpec;
+  baseUrl?: string;
+  credentialFormats?: IntegrationSpec['credentialFormats'];
 }
 
 /**
@@ -97,12 +99,13 @@ export function instantiate(template: Template, input: TemplateInput): Integrati
     name: input.name,
     purpose: input.purpose,
     account: input.account,
-    baseUrl: template.baseUrl,
+    baseUrl: input.baseUrl ?? template.baseUrl,
     auth: template.auth,
     routes: input.routes ?? template.routes.map(({ description: _, ...route }) => route),
     pricing: input.pricing ?? template.pricing,
     monthlyCapUsd: input.monthlyCapUsd ?? template.monthlyCapUsd,
     rateLimit: input.rateLimit ?? template.rateLimit,
+    credentialFormats: input.credentialFormats,
     template: template.id,
   });
 }

@@ -14,9 +14,10 @@ import { BudgetExhausted, type Caps, type Ledger, type Reservation } from '../le
 import { formatUsd, type Micros } from '../money.ts';
 import { Circuits } from './circuit.ts';
 import { send, UpstreamFailure, upstreamFailure, type UpstreamResponse } from './forward.ts';
-import { type CredentialScanner, stripQueryParam, upstreamHeaders } from './guard.ts';
+import { type CredentialHit, type CredentialScanner, stripQueryParam, upstreamHeaders } from './guard.ts';
 import { attachKey, readKey, refuseIfCarried } from './keychain.ts';
-import { isEventStream, Meter } from './meter.ts';
+import { isEventStream } from './meter.ts';
+import { type CallPrice, priceCall } from './price.ts';
 import { requirePurpose } from './purpose.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { auditableName, resolveIntegration } from './resolve.ts';
@@ -60,6 +61,10 @@ interface CallContext {
   headersSent: boolean;
   /** The path as the audit log may show it, worked out once (both the reservation and the record need it). */
   auditPath?: string;
+  /** What the call reserves and how its answer is metered (known once admitted). */
+  price?: CallPrice;
+  /** A well-known credential format the call carries, sent since its integration records them. */
+  finding?: { rule: string; title: string };
 }
 
 const MAX_AUDIT_PATH = 512;
@@ -110,6 +115,7 @@ export class Pipeline {
       const withKey = attachKey(integration, key, out);
       // A client already gone is not worth a request: nothing has left, nothing is owed.
       if (sink.signal.aborted) throw new ClientGone();
+      if (ctx.finding) this.deps.monitor.credentialRecorded(integration, ctx.finding.rule, ctx.finding.title, this.deps.clock.now());
       let response: UpstreamResponse;
       try {
         ctx.dispatched = true;
@@ -155,13 +161,20 @@ export class Pipeline {
     const headers = upstreamHeaders(req.headers, auth.type === 'header' ? auth.name : auth.type === 'bearer' ? 'authorization' : null);
     // Path segments are also scanned one by one: '/' is a base64 character, so a base64 key in a
     // segment only decodes in line when the segment stands alone. Header names count as well as values.
-    const hit = scanner.scan(req.rawPath) ?? scanner.scan(req.rawPath.replaceAll('/', ' ')) ?? scanner.scan(req.rawQuery) ?? inPurpose
-      ?? scanner.scan(Object.entries(headers).map(([name, value]) => `${name} ${value}`).join('\n')) ?? scanner.scanBytes(req.body);
+    const headerLines = Object.entries(headers).map(([name, value]) => `${name} ${value}`).join('\n');
+    const find = (formats: boolean): CredentialHit | null => scanner.scan(req.rawPath, formats) ?? scanner.scan(req.rawPath.replaceAll('/', ' '), formats)
+      ?? scanner.scan(req.rawQuery, formats) ?? scanner.scan(purpose, formats) ?? scanner.scan(headerLines, formats) ?? scanner.scanBytes(req.body, formats);
+    // Stored keys are always blocked; well-known formats unless the integration records them.
+    const record = integration.spec.credentialFormats === 'record';
+    const hit = find(!record);
     if (hit) {
       // Says which kind of credential, never the credential.
       const what = hit.kind === 'stored_key' ? 'a credential: one of the keys Tollgate holds' : `what looks like a credential: ${hit.title}`;
       throw new TollgateError('exfiltration_blocked', `The request carries ${what}. It was not sent; remove it (Tollgate attaches the key itself).`);
     }
+    const finding = record ? find(true) : null;
+    if (finding?.kind === 'format') ctx.finding = { rule: finding.rule, title: finding.title };
+    ctx.price = priceCall(integration, ctx.route, req);
     const query = auth.type === 'query' ? stripQueryParam(req.rawQuery, auth.name) : req.rawQuery;
     ctx.fingerprint = this.deps.requestFingerprint(`${req.method} ${integration.host}${req.rawPath}?${query}\n${req.body.toString('latin1')}`);
     return { integration, body: req.body, out: { path: req.rawPath, query, headers } };
@@ -177,7 +190,7 @@ export class Pipeline {
     // Earlier settles first: the ledger catches up before it admits more.
     this.retryUnsettled();
     try {
-      return this.deps.ledger.reserve(integration.id, this.caps(integration, req.session), integration.pricing.max, {
+      return this.deps.ledger.reserve(integration.id, this.caps(integration, req.session), ctx.price!.reserve, {
         requestId: req.requestId, integration: integration.name, purpose: ctx.purpose, method: req.method,
         host: integration.host, path: this.auditPath(ctx), fingerprint: ctx.fingerprint!, bytesOut: req.body.length,
         at: this.deps.clock.now(),
@@ -203,7 +216,7 @@ export class Pipeline {
    * of a runaway loop is, must stay cheap and never reach the keychain.
    */
   private async reserveWhileReadingKey(ctx: CallContext, integration: Integration): Promise<string> {
-    if (this.remaining(integration, ctx.req.session) < integration.pricing.max) {
+    if (this.remaining(integration, ctx.req.session) < ctx.price!.reserve) {
       ctx.reservation = this.reserve(ctx, integration);
       return this.readKey(integration);
     }
@@ -233,11 +246,12 @@ export class Pipeline {
       res.body.destroy();
       throw tooLarge(integration, maxResponseBytes);
     }
-    const meter = new Meter(integration.pricing, res.contentType);
+    const price = ctx.price!;
+    const meter = price.meter(res.status, res.contentType);
     const sse = isEventStream(res.contentType);
     // A cost that must be read from a plain JSON answer is only known at its end: hold the
     // (size-capped) body so the headers can carry the real cost.
-    const hold = integration.pricing.readsResponse && !sse;
+    const hold = price.readsResponse && !sse;
     const held: Buffer[] = [];
     let bytesIn = 0;
     let complete = false;
@@ -247,7 +261,7 @@ export class Pipeline {
     if (!hold) {
       if (sse) headers.trailer = 'Tollgate-Cost-Usd, Tollgate-Remaining-Usd';
       else {
-        const cost = integration.pricing.perRequest;
+        const cost = price.fixed;
         headers['tollgate-cost-usd'] = formatUsd(cost);
         headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost }));
       }
@@ -271,12 +285,13 @@ export class Pipeline {
         res.body.destroy();
         // Billed all the same: the provider answered, so the call happened.
         const { cost } = meter.finish(false);
+        this.checkCost(ctx, integration, cost);
         this.settle(ctx, integration, 'error', sink.signal.aborted ? null : (failure?.code ?? 'upstream_error'), res.status, bytesIn, cost);
         if (ctx.headersSent) sink.destroy();
       }
     }
     const result = meter.finish(true);
-    if (result.overMax) this.deps.monitor.costOverMax(integration, result.cost, this.deps.clock.now());
+    this.checkCost(ctx, integration, result.cost);
     const costHeaders = {
       'tollgate-cost-usd': formatUsd(result.cost),
       'tollgate-remaining-usd': formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost: result.cost })),
@@ -294,6 +309,15 @@ export class Pipeline {
       sink.end(sse ? costHeaders : undefined);
     }
     this.settle(ctx, integration, 'ok', null, res.status, bytesIn, result.cost);
+  }
+
+  /** A cost above the reservation: recorded as it is all the same (the books never lie), and the operator told. */
+  private checkCost(ctx: CallContext, integration: Integration, cost: Micros): void {
+    const reserved = ctx.reservation?.amount ?? 0;
+    if (cost <= reserved) return;
+    const at = this.deps.clock.now();
+    if (ctx.price!.bounded) this.deps.monitor.costOverReservation(integration, cost, reserved, ctx.price!.model, at);
+    else this.deps.monitor.costOverMax(integration, cost, at);
   }
 
   private upstreamResult(integration: Integration, failed: boolean): void {
@@ -375,6 +399,7 @@ export class Pipeline {
       bytesIn,
       cost,
       fingerprint: ctx.fingerprint,
+      finding: ctx.finding?.rule ?? null,
       session: req.session?.id ?? null,
     };
   }

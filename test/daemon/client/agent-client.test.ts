@@ -163,6 +163,13 @@ describe('TollgateClient', () => {
       },
       not_allowlisted: () => client.call({ integration: 'nope', path: '/res/v1/web/search' }),
       route_not_allowed: () => search({ path: '/res/v1/images/search' }),
+      model_not_allowed: async () => {
+        await h.addIntegration({
+          name: 'llm', routes: [{ method: 'POST', path: '/v1/messages' }],
+          pricing: { tokens: { format: 'anthropic', models: { 'claude-sonnet-4-5': { input: 3, output: 15 } } }, maxPerRequestUsd: 1 },
+        });
+        return client.call({ integration: 'llm', method: 'POST', path: '/v1/messages', body: { model: 'gpt-4o', max_tokens: 10, messages: [] } });
+      },
       exfiltration_blocked: () => search({ query: { q: `AKIA${'Q3EGRRTK5VZM7XWP'}` } }),
       body_too_large: () => search({ method: 'POST', path: '/v1/extract', body: Buffer.alloc(1024 * 1024 + 1, 0x61) }),
       rate_limited: async () => {

@@ -21,6 +21,7 @@ const GUIDANCE: Record<ErrorCode, RegExp> = {
   budget_exhausted: /wait for the reset|propose a higher cap/i,
   not_allowlisted: /GET \/v1\/integrations|propose a new integration/i,
   route_not_allowed: /use one of (its|the integration's) listed routes|Its routes:/i,
+  model_not_allowed: /use one of them|use one of its models/i,
   exfiltration_blocked: /remove it/i,
   body_too_large: /send a smaller body/i,
   rate_limited: /wait .*then try again/i,
@@ -295,6 +296,21 @@ describe('refusals decided from the request alone', () => {
         expect(h.upstream.requests.length).toBe(before);
       });
     }
+  });
+
+  describe('model_not_allowed', () => {
+    it('a model the integration does not list, named in the body: refused with the list, never sent', async () => {
+      await h.addIntegration({
+        name: 'llm', auth: { type: 'header', name: 'x-api-key' }, routes: [{ method: 'POST', path: '/v1/messages' }],
+        pricing: { tokens: { format: 'anthropic', models: { 'claude-sonnet-4-5': { input: 3, output: 15 }, 'claude-haiku-4-5': { input: 1, output: 5 } } }, maxPerRequestUsd: 1 },
+      });
+      const before = h.upstream.requests.length;
+      const r = await h.call('llm', '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-opus-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+      const id = expectRefusal(r, 'model_not_allowed');
+      expect(r.json.error.message).toBe('llm does not allow the model "claude-opus-4-5". It allows: claude-sonnet-4-5, claude-haiku-4-5. Use one of them, or ask the operator to add it.');
+      await expectAudited(h, id, 'model_not_allowed', { integration: 'llm' });
+      expect(h.upstream.requests.length).toBe(before);
+    });
   });
 
   describe('exfiltration_blocked', () => {
