@@ -57,7 +57,7 @@ export type CreateIntegration =
     baseUrl?: string; pricing?: IntegrationSpec['pricing']; credentialFormats?: IntegrationSpec['credentialFormats'];
   };
 
-export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats'>>;
+export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats' | 'maxRequestBytes'>>;
 
 export type SessionStatus = 'running' | 'ended';
 

@@ -142,6 +142,10 @@ function describeUpdate(before: IntegrationView, change: IntegrationChange): Cha
       : 'Well-known credential formats in its requests are blocked again.');
     widens ||= change.credentialFormats === 'record';
   }
+  if (change.maxRequestBytes !== undefined && change.maxRequestBytes !== s.maxRequestBytes) {
+    details.push(`Largest request body: ${s.maxRequestBytes ?? 'the default setting'} → ${change.maxRequestBytes} bytes`);
+    widens ||= change.maxRequestBytes > (s.maxRequestBytes ?? 0);
+  }
   if (change.purpose !== undefined && change.purpose !== s.purpose) details.push(`Purpose: ${change.purpose}`);
   if (change.account !== undefined && change.account !== s.account) details.push(`Account: ${change.account}`);
   return { title: `Change ${before.name}`, widens, details: details.length ? details : ['Nothing changes.'] };

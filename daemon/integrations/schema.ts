@@ -136,6 +136,8 @@ export const integrationSchema = z.strictObject({
    * Tollgate holds are blocked either way.
    */
   credentialFormats: z.enum(['block', 'record']).default('block'),
+  /** The largest request body this integration forwards; default: the maxRequestBytes setting. Model providers take megabytes. */
+  maxRequestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
   template: z.string().max(100).optional(),
 });
 
@@ -156,6 +158,7 @@ export const integrationPatchSchema = z
     monthlyCapUsd: integrationSchema.shape.monthlyCapUsd.optional(),
     rateLimit: rateLimitSchema.optional(),
     credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
+    maxRequestBytes: integrationSchema.shape.maxRequestBytes,
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 
@@ -179,6 +182,7 @@ export const templateSchema = z.strictObject({
   pricingNote: z.string().max(500),
   rateLimit: rateLimitSchema,
   monthlyCapUsd: usd,
+  maxRequestBytes: integrationSchema.shape.maxRequestBytes,
   /** Typed tools for MCP clients (issue 4): one per route worth exposing. */
   tools: z
     .array(

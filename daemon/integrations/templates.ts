@@ -106,6 +106,7 @@ export function instantiate(template: Template, input: TemplateInput): Integrati
     monthlyCapUsd: input.monthlyCapUsd ?? template.monthlyCapUsd,
     rateLimit: input.rateLimit ?? template.rateLimit,
     credentialFormats: input.credentialFormats,
+    maxRequestBytes: template.maxRequestBytes,
     template: template.id,
   });
 }

@@ -113,12 +113,14 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
         : new TollgateError('upstream_unavailable', 'Tollgate is shutting down and takes no new calls. Try again once it is back.'));
     }
     let body: Buffer;
+    // The integration's own limit where it has one (a model provider's requests run to megabytes).
+    const limit = daemon.registry.get(call.name)?.spec.maxRequestBytes ?? daemon.settingsNow.maxRequestBytes;
     try {
-      body = await readBody(req, daemon.settingsNow.maxRequestBytes);
+      body = await readBody(req, limit);
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         res.shouldKeepAlive = false;
-        return refuse(call, new TollgateError('body_too_large', `The request body is larger than ${daemon.settingsNow.maxRequestBytes} bytes, the most Tollgate forwards. Send a smaller body.`));
+        return refuse(call, new TollgateError('body_too_large', `The request body is larger than ${limit} bytes, the most Tollgate forwards to ${call.name.slice(0, 63)}. Send a smaller body.`));
       }
       throw e;
     }

@@ -144,6 +144,15 @@ describe('model providers through the agent socket, with the official SDKs', () 
     }
   });
 
+  it('takes model-sized bodies: a 2 MB request passes the 1 MiB default, up to the template\'s limit', async () => {
+    const client = new Anthropic({ ...sdkOptions('anthropic'), maxRetries: 0 });
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: big }] });
+    expect(h.upstream.requests.at(-1)!.body.length).toBeGreaterThan(2 * 1024 * 1024);
+    const tooBig = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] }).catch((e: unknown) => e);
+    expect((tooBig as { status?: number }).status).toBe(413);
+  });
+
   it('free routes reserve and cost nothing', async () => {
     const client = new Anthropic({ ...sdkOptions('anthropic'), maxRetries: 0 });
     provider.delayMs = 0;
