@@ -22,6 +22,8 @@ interface Shape {
   remoteInput: string | null;
   /** Model turns the request allows (server-side tools re-read the context each turn); null: unbounded. */
   turns: number | null;
+  /** Cache writes the request can cause: none without a cache_control mark, 1-hour ones only when it asks for them. */
+  cacheWrites?: 'none' | '5m' | 'any';
 }
 
 type Json = Record<string, unknown>;
@@ -49,17 +51,18 @@ export function requestBound(format: TokenFormat, body: unknown, bodyBytes: numb
   input *= shape.turns;
   const output = shape.output ?? window;
   if (output === null) return { ok: false, reason: 'it sets no output limit (max_tokens or the like), and Tollgate does not know the model\'s context window' };
-  return { ok: true, inputTokens: input, outputTokens: output, cost: worstCost(price, input, output) };
+  return { ok: true, inputTokens: input, outputTokens: output, cost: worstCost(price, input, output, shape.cacheWrites ?? 'any') };
 }
 
 /** Every token priced at the dearest rate of its side (input or output) of every tier it may reach. */
-function worstCost(price: TokenPrice, input: number, output: number): Micros {
+function worstCost(price: TokenPrice, input: number, output: number, cacheWrites: NonNullable<Shape['cacheWrites']>): Micros {
   let inRate = 0n;
   let outRate = 0n;
   // A tier applies above its input threshold; a bound of `input` may reach any tier below it.
   const reachable: TokenRates[] = [price, ...(price.tiers ?? []).filter((t) => input > t.aboveInputTokens)];
   for (const r of reachable) {
-    for (const rate of [r.input, r.cacheRead, r.cacheWrite, r.cacheWrite1h, r.inputAudio, r.cacheReadAudio]) {
+    const writes = cacheWrites === 'none' ? [] : cacheWrites === '5m' ? [r.cacheWrite] : [r.cacheWrite, r.cacheWrite1h];
+    for (const rate of [r.input, r.cacheRead, ...writes, r.inputAudio, r.cacheReadAudio]) {
       if (rate !== undefined && scaledPrice(rate) > inRate) inRate = scaledPrice(rate);
     }
     for (const rate of [r.output, r.outputAudio, r.outputImage]) {
@@ -100,7 +103,7 @@ const SHAPES: Record<TokenFormat, (b: Json) => Shape | string> = {
     const remoteInput = findRemote(b.messages, ['file_id', 'url'], ['document', 'container_upload', 'search_result'])
       ?? findRemote(b.system, ['file_id', 'url'], ['document'])
       ?? (b.mcp_servers !== undefined ? '"mcp_servers"' : null) ?? (b.container !== undefined ? '"container"' : null);
-    return { output, remoteInput, turns: anthropicTurns(b.tools) };
+    return { output, remoteInput, turns: anthropicTurns(b.tools), cacheWrites: cacheMarks(b) };
   },
   'openai-chat': chatShape,
   openrouter: chatShape,
@@ -140,6 +143,23 @@ function chatShape(b: Json): Shape | string {
   // web_search_options: the provider searches and adds what it found to the input.
   const turns = b.web_search_options !== undefined || b.plugins !== undefined ? null : 1;
   return { output: max === null ? null : max * n, remoteInput, turns };
+}
+
+/** Anthropic writes to its cache only at a cache_control mark, for an hour only where the mark says "1h". */
+function cacheMarks(v: unknown, depth = 0): NonNullable<Shape['cacheWrites']> {
+  if (depth > 64) return 'any';
+  let found: NonNullable<Shape['cacheWrites']> = 'none';
+  const values = Array.isArray(v) ? v : isObject(v) ? Object.values(v) : [];
+  if (isObject(v) && v.cache_control !== undefined) {
+    found = isObject(v.cache_control) && v.cache_control.ttl !== undefined && v.cache_control.ttl !== '5m' ? 'any' : '5m';
+  }
+  for (const x of values) {
+    if (found === 'any') break;
+    if (typeof x !== 'object' || x === null) continue;
+    const inner = cacheMarks(x, depth + 1);
+    if (inner === 'any' || (inner === '5m' && found === 'none')) found = inner;
+  }
+  return found;
 }
 
 /** Anthropic server tools (typed, e.g. web_search_20250305) loop on the provider's side; each sets max_uses or is unbounded. */

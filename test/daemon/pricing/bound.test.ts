@@ -34,7 +34,8 @@ describe('requestBound', () => {
       fc.string({ maxLength: 3000 }), fc.integer({ min: 1, max: 64_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }),
       (base, tier, threshold, text, maxTokens, inShare, outShare) => {
         const p: TokenPrice = tier ? { ...base, tiers: [{ aboveInputTokens: threshold, ...tier }] } : base;
-        const body = { model: 'm', max_tokens: maxTokens, messages: [{ role: 'user', content: text }] };
+        // Marked for an hour's caching: every input class is possible.
+        const body = { model: 'm', max_tokens: maxTokens, messages: [{ role: 'user', content: [{ type: 'text', text, cache_control: { type: 'ephemeral', ttl: '1h' } }] }] };
         const b = bound('anthropic', body, p);
         expect(b.ok).toBe(true);
         if (!b.ok) return;
@@ -99,6 +100,20 @@ describe('requestBound', () => {
     expect(bound('openai-chat', { model: 'm', messages: [], max_tokens: 1.5 })).toMatchObject({ ok: false });
     expect(bound('openai-chat', 'not an object')).toMatchObject({ ok: false });
     expect(bound('openai-chat', { model: 'm', messages: [] }, SONNET, {})).toMatchObject({ ok: false, reason: expect.stringContaining('output limit') });
+  });
+
+  it('counts Anthropic cache writes only where the request marks cache_control, 1-hour ones only where it asks', () => {
+    const text = (cache?: object) => ({ max_tokens: 0, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', ...(cache ? { cache_control: cache } : {}) }] }] });
+    const price: TokenPrice = { input: 1, output: 1, cacheWrite: 2, cacheWrite1h: 4 };
+    const cost = (body: object) => {
+      const b = requestBound('anthropic', body, 0, price, {});
+      return b.ok ? b.cost : null;
+    };
+    expect(cost(text())).toBe(PROVIDER_OVERHEAD_TOKENS * 1);
+    expect(cost(text({ type: 'ephemeral' }))).toBe(PROVIDER_OVERHEAD_TOKENS * 2);
+    expect(cost(text({ type: 'ephemeral', ttl: '5m' }))).toBe(PROVIDER_OVERHEAD_TOKENS * 2);
+    expect(cost(text({ type: 'ephemeral', ttl: '1h' }))).toBe(PROVIDER_OVERHEAD_TOKENS * 4);
+    expect(cost({ ...text(), system: [{ type: 'text', text: 's', cache_control: { type: 'ephemeral', ttl: '1h' } }] })).toBe(PROVIDER_OVERHEAD_TOKENS * 4);
   });
 
   it('rounds up, never below the cost', () => {
