@@ -2,7 +2,7 @@
 import { usdToMicros, type Micros } from '../money.ts';
 import { compileRoutes, type RouteTable } from '../pipeline/route.ts';
 import { parsePointer, type Pointer } from './json-pointer.ts';
-import type { IntegrationSpec } from './schema.ts';
+import type { IntegrationSpec, PricingSpec } from './schema.ts';
 
 export type Status = 'active' | 'suspended' | 'decommissioned';
 
@@ -40,11 +40,20 @@ export interface Integration extends IntegrationState {
   cap: Micros;
 }
 
-export function compileIntegration(spec: IntegrationSpec, state: IntegrationState): Integration {
-  const url = new URL(spec.baseUrl);
-  const p = spec.pricing;
+export function compilePricing(p: PricingSpec): Pricing {
   const costPointer = p.costPointer ? parsePointer(p.costPointer) : null;
   const usage = (p.usage ?? []).map((u) => ({ pointer: parsePointer(u.pointer), usdPerUnit: u.usdPerUnit }));
+  return {
+    perRequest: usdToMicros(p.perRequestUsd ?? 0),
+    costPointer,
+    usage,
+    max: usdToMicros(p.maxPerRequestUsd),
+    readsResponse: costPointer !== null || usage.length > 0,
+  };
+}
+
+export function compileIntegration(spec: IntegrationSpec, state: IntegrationState): Integration {
+  const url = new URL(spec.baseUrl);
   return {
     ...state,
     name: spec.name,
@@ -53,13 +62,7 @@ export function compileIntegration(spec: IntegrationSpec, state: IntegrationStat
     host: url.host,
     basePath: url.pathname.replace(/\/+$/, ''),
     routes: compileRoutes(spec.routes),
-    pricing: {
-      perRequest: usdToMicros(p.perRequestUsd ?? 0),
-      costPointer,
-      usage,
-      max: usdToMicros(p.maxPerRequestUsd),
-      readsResponse: costPointer !== null || usage.length > 0,
-    },
+    pricing: compilePricing(spec.pricing),
     cap: usdToMicros(spec.monthlyCapUsd),
   };
 }

@@ -34,15 +34,6 @@ const routePath = z
   .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or .. segments')
   .refine((p) => !p.includes('**') || p.endsWith('/**') && p.indexOf('**') === p.length - 2, '** may only end the path');
 
-export const routeSchema = z.strictObject({
-  method: z.enum(METHODS),
-  path: routePath,
-  /** Costs nothing (e.g. listing models, counting tokens): nothing is reserved or metered. */
-  free: z.literal(true).optional(),
-  /** A model provider's route whose usage comes in another format than the integration's (OpenAI's chat route beside its Responses API). */
-  tokenFormat: z.enum(TOKEN_FORMATS).optional(),
-});
-
 export const authSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('header'),
@@ -111,6 +102,17 @@ export const pricingSchema = z
     'give perRequestUsd, costPointer, usage or tokens',
   )
   .refine((p) => (p.perRequestUsd ?? 0) <= p.maxPerRequestUsd, 'perRequestUsd must not exceed maxPerRequestUsd');
+
+export const routeSchema = z.strictObject({
+  method: z.enum(METHODS),
+  path: routePath,
+  /** Costs nothing (e.g. listing models, counting tokens): nothing is reserved or metered. */
+  free: z.literal(true).optional(),
+  /** A model provider's route whose usage comes in another format than the integration's (OpenAI's chat route beside its Responses API). */
+  tokenFormat: z.enum(TOKEN_FORMATS).optional(),
+  /** A price of its own, instead of the integration's (another fixed price, other models). */
+  pricing: pricingSchema.optional(),
+});
 
 export const rateLimitSchema = z.strictObject({
   perMinute: z.number().int().min(1).max(100_000),

@@ -2,8 +2,8 @@
 // nothing; a model provider's call names a listed model and reserves the most its request can cost
 // (daemon/pricing/bound.ts); any other call reserves its integration's maximum.
 import { TollgateError } from '../errors.ts';
-import type { Integration } from '../integrations/integration.ts';
-import { formatUsd, type Micros } from '../money.ts';
+import { compilePricing, type Integration } from '../integrations/integration.ts';
+import { formatUsd, type Micros, usdToMicros } from '../money.ts';
 import { requestBound } from '../pricing/bound.ts';
 import { priceOf, type TokenPrice } from '../pricing/prices.ts';
 import { TokenMeter } from '../pricing/token-meter.ts';
@@ -43,18 +43,17 @@ const FREE: CallPrice = {
 export function priceCall(integration: Integration, route: string, req: CallRequest): CallPrice {
   const spec = integration.spec.routes.find((r) => r.method === req.method && r.path === route);
   if (spec?.free) return FREE;
-  const tokens = integration.spec.pricing.tokens;
-  if (!tokens) {
-    const { pricing } = integration;
-    return {
-      reserve: pricing.max, fixed: pricing.perRequest, readsResponse: pricing.readsResponse, model: null, bounded: false,
-      meter: (_status, contentType) => new Meter(pricing, contentType),
-    };
-  }
-  return modelCall(integration, spec?.tokenFormat ?? tokens.format, tokens.models, req);
+  const own = spec?.pricing;
+  const tokens = (own ?? integration.spec.pricing).tokens;
+  if (tokens) return modelCall(integration, spec?.tokenFormat ?? tokens.format, tokens.models, own ? usdToMicros(own.maxPerRequestUsd) : integration.pricing.max, req);
+  const pricing = own ? compilePricing(own) : integration.pricing;
+  return {
+    reserve: pricing.max, fixed: pricing.perRequest, readsResponse: pricing.readsResponse, model: null, bounded: false,
+    meter: (_status, contentType) => new Meter(pricing, contentType),
+  };
 }
 
-function modelCall(integration: Integration, format: TokenFormat, models: Readonly<Record<string, TokenPrice & { contextWindow?: number }>>, req: CallRequest): CallPrice {
+function modelCall(integration: Integration, format: TokenFormat, models: Readonly<Record<string, TokenPrice & { contextWindow?: number }>>, max: Micros, req: CallRequest): CallPrice {
   const listed = Object.keys(models);
   const asked = requestedModel(format, req.rawPath, req.body);
   if (asked === null) {
@@ -75,7 +74,6 @@ function modelCall(integration: Integration, format: TokenFormat, models: Readon
   if (!bound.ok) {
     throw new TollgateError('bad_request', `Tollgate cannot bound what this request may cost, so it does not send it: ${bound.reason}.`);
   }
-  const max = integration.pricing.max;
   if (bound.cost > max) {
     throw new TollgateError('budget_exhausted',
       `This request may cost up to ${formatUsd(bound.cost)} USD (${bound.inputTokens} input and ${bound.outputTokens} output tokens of ${model} at most), ` +

@@ -68,6 +68,16 @@ describe('a call through the agent socket', () => {
     expect(h.upstream.requests.at(-1)!.body.toString()).toBe('{"query":"x"}');
   });
 
+  it('prices a route at its own price where it has one', async () => {
+    await h.addIntegration({
+      name: 'priced', routes: [{ method: 'GET', path: '/cheap' }, { method: 'GET', path: '/dear', pricing: { perRequestUsd: 0.004, maxPerRequestUsd: 0.004 } }],
+      pricing: { perRequestUsd: 0.001, maxPerRequestUsd: 0.001 },
+    });
+    h.upstream.setHandler(json(200, { ok: true }));
+    expect((await h.call('priced', '/cheap')).headers['tollgate-cost-usd']).toBe('0.001000');
+    expect((await h.call('priced', '/dear')).headers['tollgate-cost-usd']).toBe('0.004000');
+  });
+
   it('settles at the maximum when the cost cannot be read', async () => {
     h.upstream.setHandler(json(200, { results: [] }));
     const r = await h.call('exa', '/search', { method: 'POST', body: '{}' });
