@@ -1,6 +1,7 @@
 // Integration definitions and proposals in words, for read-only summaries.
 import type { IntegrationSpec, Proposal } from '../daemon/control-types.ts';
 import { usd, usdPerUnit } from './format.ts';
+import { describeTokenPrices } from '../daemon/client/prices-text.ts';
 
 export function describeAuth(a: IntegrationSpec['auth']): string {
   switch (a.type) {
@@ -14,6 +15,7 @@ export function describeAuth(a: IntegrationSpec['auth']): string {
 }
 
 export function describePricing(p: IntegrationSpec['pricing']): string {
+  if (p.tokens) return [...describeTokenPrices(p.tokens), `each call reserves the most its request can cost, at most ${usd(p.maxPerRequestUsd)}`].join('\n');
   const parts = [
     ...(p.perRequestUsd !== undefined ? [`${usd(p.perRequestUsd)} per request`] : []),
     ...(p.costPointer ? [`the cost the provider reports at ${p.costPointer}`] : []),

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { IntegrationSpec, IntegrationView } from '../control-types.ts';
 import { control } from './client.ts';
 import { jsonOption, printJson, table, time, usd } from './format.ts';
+import { describeTokenPrices } from '../client/prices-text.ts';
 
 export function integrationCommands(program: Command): void {
   program
@@ -65,6 +66,7 @@ function detail(i: IntegrationView): string {
 }
 
 function pricing(p: IntegrationSpec['pricing']): string {
+  if (p.tokens) return [...describeTokenPrices(p.tokens), `each call reserves the most its request can cost, at most ${usd(p.maxPerRequestUsd)} USD`].join('\n');
   const parts: string[] = [];
   if (p.perRequestUsd !== undefined) parts.push(`${usd(p.perRequestUsd)} USD a call`);
   if (p.costPointer) parts.push(`the cost the provider reports at ${p.costPointer}`);

@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { IntegrationView, SpendReport } from '../../../daemon/control-types.ts';
 import { StatusBadge } from '../../components/Badge.tsx';
 import { SpendBar } from '../../components/SpendBar.tsx';
-import { describeRateLimit, describeRoute } from '../../describe.ts';
+import { describePricing, describeRateLimit, describeRoute } from '../../describe.ts';
 import { date } from '../../format.ts';
 
 export interface CardActions {
@@ -40,6 +40,8 @@ export function IntegrationCard({ integration: i, spend, busy, actions }: {
         <dd>{i.spec.routes.map(describeRoute).join(', ')}</dd>
         <dt>Rate limit</dt>
         <dd>{describeRateLimit(i.spec.rateLimit)}</dd>
+        <dt>Pricing</dt>
+        <dd className="pre-line">{describePricing(i.spec.pricing)}</dd>
         <dt>Credential formats</dt>
         <dd>{i.spec.credentialFormats === 'record' ? 'Sent and recorded, with a warning (the keys Tollgate holds are always blocked)' : 'Blocked'}</dd>
       </dl>
