@@ -1,10 +1,14 @@
-// Changing an integration: `tollgate cap`, `tollgate routes` and `tollgate credential-formats`.
-// Raising a cap, adding a route or recording credential formats instead of blocking them widens
-// authority and needs a person at a terminal; the rest may run with --yes.
+// Changing an integration: `tollgate cap`, `tollgate routes`, `tollgate models` and
+// `tollgate credential-formats`. Raising a cap, adding a route or a model, or recording credential
+// formats instead of blocking them widens authority and needs a person at a terminal; the rest may
+// run with --yes.
 import type { Command } from 'commander';
 import { describeChange } from '../client/changes.ts';
 import type { IntegrationChange, IntegrationView, RouteSpec } from '../control-types.ts';
+import { describeTokenPrices } from '../client/prices-text.ts';
 import { METHODS } from '../integrations/schema.ts';
+import { DATASET_OF, type TokenFormat } from '../pricing/formats.ts';
+import type { TokenPrice } from '../pricing/prices.ts';
 import { control } from './client.ts';
 import { usd } from './format.ts';
 import { confirmChange, yesOption } from './prompt.ts';
@@ -40,6 +44,29 @@ export function editCommands(program: Command): void {
     });
 
   program
+    .command('models')
+    .description("list a model provider's models and prices, or add (priced from the dataset; needs a terminal) and remove some")
+    .argument('<name>', 'the integration')
+    .option('--add <model>', 'allow a model, priced from the price dataset shipped with Tollgate; repeatable', collect, [])
+    .option('--remove <model>', 'stop allowing a model; repeatable', collect, [])
+    .option(...yesOption)
+    .action(async (name: string, opts: { add: string[]; remove: string[]; yes?: boolean }) => {
+      let i = await control().integration(name);
+      const tokens = i.spec.pricing.tokens;
+      if (!tokens) throw new Error(`${name} is not a model provider: it has no models`);
+      if (opts.add.length || opts.remove.length) {
+        const models = { ...tokens.models };
+        for (const m of opts.remove) {
+          if (!Object.hasOwn(models, m)) throw new Error(`${name} has no model ${m}`);
+          delete models[m];
+        }
+        if (opts.add.length) Object.assign(models, await datasetPrices(tokens.format, opts.add));
+        i = await change(i, { pricing: { ...i.spec.pricing, tokens: { ...tokens, models } } }, opts.yes);
+      }
+      console.log(describeTokenPrices(i.spec.pricing.tokens!).join('\n'));
+    });
+
+  program
     .command('credential-formats')
     .description('show or set what a well-known credential format (an API key, a token, a private key) in a request does: block (the default) or record (sent, audited, warned about; needs a terminal)')
     .argument('<name>', 'the integration')
@@ -61,6 +88,15 @@ export function editCommands(program: Command): void {
 async function change(before: IntegrationView, patch: IntegrationChange, yes: boolean | undefined): Promise<IntegrationView> {
   await confirmChange(describeChange({ kind: 'update', before, change: patch }), yes);
   return control().updateIntegration(before.name, patch);
+}
+
+/** Prices and context windows of models from the dataset, for the provider whose format an integration reads. */
+async function datasetPrices(format: TokenFormat, ids: string[]): Promise<Record<string, TokenPrice & { contextWindow?: number }>> {
+  // Loaded here only: the dataset is megabytes every other command can do without.
+  const { pricesFor } = await import('../pricing/prices.ts');
+  const list = pricesFor(DATASET_OF[format], ids);
+  if (list.missing.length) throw new Error(`the price dataset has no per-token price for ${list.missing.join(', ')}; give its price in a PATCH of the integration's pricing instead`);
+  return Object.fromEntries(Object.entries(list.models).map(([id, p]) => [id, { ...p, ...(list.info[id]?.contextWindow ? { contextWindow: list.info[id].contextWindow } : {}) }]));
 }
 
 /** A positive amount of US dollars from the command line. */

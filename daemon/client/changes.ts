@@ -134,7 +134,18 @@ function describeUpdate(before: IntegrationView, change: IntegrationChange): Cha
     }
   }
   if (change.pricing && JSON.stringify(change.pricing) !== JSON.stringify(s.pricing)) {
-    details.push(`Pricing: ${JSON.stringify(s.pricing)} → ${JSON.stringify(change.pricing)}`);
+    const was = Object.keys(s.pricing.tokens?.models ?? {});
+    const now = Object.keys(change.pricing.tokens?.models ?? {});
+    const added = now.filter((m) => !was.includes(m));
+    const removed = was.filter((m) => !now.includes(m));
+    if (added.length || removed.length) {
+      if (added.length) details.push(`New models: ${added.join(', ')}`);
+      if (removed.length) details.push(`Removed models: ${removed.join(', ')}`);
+    } else {
+      details.push(`Pricing: ${JSON.stringify(s.pricing)} → ${JSON.stringify(change.pricing)}`);
+    }
+    if (change.pricing.maxPerRequestUsd !== s.pricing.maxPerRequestUsd) details.push(`Most a call may reserve: ${usd(s.pricing.maxPerRequestUsd)} → ${usd(change.pricing.maxPerRequestUsd)}`);
+    widens ||= added.length > 0 || change.pricing.maxPerRequestUsd > s.pricing.maxPerRequestUsd;
   }
   if (change.credentialFormats !== undefined && change.credentialFormats !== s.credentialFormats) {
     details.push(change.credentialFormats === 'record'

@@ -1,8 +1,7 @@
 // The shape of an integration as the operator writes it (control API, templates, register).
 // Validated once where it enters; inside the daemon the compiled form is trusted.
 import { z } from 'zod';
-import { DATASET_PROVIDERS } from '../pricing/prices.ts';
-import { TOKEN_FORMATS } from '../pricing/usage.ts';
+import { DATASET_PROVIDERS, TOKEN_FORMATS } from '../pricing/formats.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

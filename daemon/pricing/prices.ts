@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
 import type { Micros } from '../money.ts';
+import { DATASET_PROVIDERS, type DatasetProvider } from './formats.ts';
 
 /**
  * The rates of one token class each, USD per million tokens. Only `input` and `output` are
@@ -74,8 +75,7 @@ export interface BilledTokens {
 }
 
 /** The dataset's ids of the providers Tollgate has templates for. */
-export const DATASET_PROVIDERS = ['anthropic', 'openai', 'openrouter', 'google'] as const;
-export type DatasetProvider = (typeof DATASET_PROVIDERS)[number];
+export { DATASET_PROVIDERS, type DatasetProvider };
 
 export interface PriceSource {
   name: '@pydantic/genai-prices';

@@ -16,9 +16,9 @@
 //   and is not in the prompt count. Stream chunks carry cumulative `usageMetadata` (last wins).
 // - openrouter also reports the cost itself (`usage.cost`, USD): that is used when present.
 import type { BilledTokens } from './prices.ts';
+import { TOKEN_FORMATS, type TokenFormat } from './formats.ts';
 
-export const TOKEN_FORMATS = ['anthropic', 'openai-chat', 'openai-responses', 'gemini', 'openrouter'] as const;
-export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+export { TOKEN_FORMATS, type TokenFormat };
 
 export interface TokenUsage extends BilledTokens {
   /** Of `output`, reasoning or thinking (already in `output`: informational). */

@@ -77,6 +77,29 @@ describe('confirming changes at the terminal', () => {
     expect(wrong).toMatchObject({ code: 1, stderr: 'tollgate: "allow" is not a policy: write block or record\n' });
   });
 
+  it('adds a model priced from the dataset only after confirmation at a terminal, and removes one with --yes', async () => {
+    await t.addIntegration({
+      name: 'llm', routes: [{ method: 'POST', path: '/v1/messages' }],
+      pricing: { tokens: { format: 'anthropic', models: { 'claude-haiku-4-5': { input: 1, output: 5 } } }, maxPerRequestUsd: 1 },
+    }, 'tg-llm-key-0123456789');
+    const models = async () => Object.keys((await t.control('GET', '/v1/integrations/llm')).json.integration.spec.pricing.tokens.models);
+    const refused = await piped(['models', 'llm', '--add', 'claude-sonnet-4-5', '--yes'], t.home, 'y\n');
+    expect(refused.code).toBe(1);
+    expect(await models()).toEqual(['claude-haiku-4-5']);
+    const term = new Terminal(['models', 'llm', '--add', 'claude-sonnet-4-5'], t.home);
+    await term.expect('Proceed? [y/N] ', 'y\n');
+    expect(await term.exit()).toBe(0);
+    expect(term.screen).toContain('Change llm\n  New models: claude-sonnet-4-5\nProceed?');
+    expect(term.screen).toMatch(/claude-sonnet-4-5: \$3 input, \$15 output/);
+    expect(await models()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-5']);
+    const narrowed = await piped(['models', 'llm', '--remove', 'claude-haiku-4-5', '--yes'], t.home, '');
+    expect(narrowed.code).toBe(0);
+    expect(await models()).toEqual(['claude-sonnet-4-5']);
+    const unknown = await piped(['models', 'llm', '--add', 'no-such-model', '--yes'], t.home, '');
+    expect(unknown.stderr).toContain('the price dataset has no per-token price for no-such-model');
+    expect((await t.control('POST', '/v1/integrations/llm/decommission')).status).toBe(200);
+  });
+
   it('adds a route after confirmation, then removes it with --yes', async () => {
     const term = new Terminal(['routes', 'search', '--add', 'GET /res/v1/news/search'], t.home);
     await term.expect('Proceed? [y/N] ', 'yes\n');
