@@ -147,6 +147,24 @@ describe('Integrations', () => {
     expect(fake.callsOf('updateIntegration')).toEqual([['brave-search', { credentialFormats: 'record' }]]);
   });
 
+  it('shows a model provider\'s prices with their source, and narrows its models', async () => {
+    const tokens = {
+      format: 'anthropic' as const, source: '@pydantic/genai-prices 0.1.8 (2026-09-23)',
+      models: { 'claude-sonnet-4-5': { input: 3, output: 15, cacheRead: 0.3 }, 'claude-haiku-4-5': { input: 1, output: 5 } },
+    };
+    const llm = integration('anthropic');
+    llm.spec = { ...llm.spec, pricing: { tokens, maxPerRequestUsd: 10 } };
+    const fake = new FakeBridge().respond('integrations', () => ok([llm]));
+    const { user } = await renderApp(fake, 'Integrations');
+    const shown = within(await card('anthropic'));
+    expect(shown.getByText(/claude-sonnet-4-5: \$3 input, \$15 output, \$0\.3 cache read/)).toBeTruthy();
+    expect(shown.getByText(/prices: @pydantic\/genai-prices 0\.1\.8 \(2026-09-23\)/)).toBeTruthy();
+    await user.click(shown.getByRole('button', { name: 'Edit' }));
+    await user.click(screen.getByRole('checkbox', { name: /claude-haiku-4-5/ }));
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(fake.callsOf('updateIntegration')).toEqual([['anthropic', { pricing: { tokens: { ...tokens, models: { 'claude-sonnet-4-5': tokens.models['claude-sonnet-4-5'] } }, maxPerRequestUsd: 10 } }]]);
+  });
+
   it('rotates a key and clears the field', async () => {
     const { fake, user } = await renderApp(undefined, 'Integrations');
     await user.click(within(await card('brave-search')).getByRole('button', { name: 'Rotate key' }));

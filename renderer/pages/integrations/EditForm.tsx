@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { IntegrationChange, IntegrationView, RouteSpec } from '../../../daemon/control-types.ts';
 import { FormButtons, SelectField, TextArea, UsdField } from '../../components/fields.tsx';
 import { RoutesEditor } from '../../components/RoutesEditor.tsx';
+import { ModelsField } from './ModelsField.tsx';
 import { RateLimitFields } from './RateLimitFields.tsx';
 
 const FORMAT_POLICIES = [
@@ -11,7 +12,7 @@ const FORMAT_POLICIES = [
 
 const sameRoutes = (a: RouteSpec[], b: RouteSpec[]) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Cap, routes, rate limit, purpose and credential formats; sends only what differs, so the confirmation names just that. */
+/** Cap, routes, rate limit, purpose, models and credential formats; sends only what differs, so the confirmation names just that. */
 export function EditForm({ integration, busy, onSubmit, onCancel }: {
   integration: IntegrationView;
   busy: boolean;
@@ -24,6 +25,9 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
   const [rateLimit, setRateLimit] = useState({ perMinute: String(spec.rateLimit.perMinute), concurrent: String(spec.rateLimit.concurrent) });
   const [routes, setRoutes] = useState(spec.routes);
   const [formats, setFormats] = useState(spec.credentialFormats);
+  const tokens = spec.pricing.tokens;
+  const [models, setModels] = useState(Object.keys(tokens?.models ?? {}));
+  const modelsChanged = tokens !== undefined && models.length !== Object.keys(tokens.models).length;
 
   const change: IntegrationChange = {
     ...(purpose.trim() !== spec.purpose ? { purpose: purpose.trim() } : {}),
@@ -33,6 +37,7 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
       : {}),
     ...(sameRoutes(routes, spec.routes) ? {} : { routes }),
     ...(formats !== spec.credentialFormats ? { credentialFormats: formats } : {}),
+    ...(modelsChanged ? { pricing: { ...spec.pricing, tokens: { ...tokens, models: Object.fromEntries(models.map((m) => [m, tokens.models[m]!])) } } } : {}),
   };
 
   function submit(e: FormEvent) {
@@ -46,6 +51,7 @@ export function EditForm({ integration, busy, onSubmit, onCancel }: {
       <UsdField label="Monthly cap (USD)" value={cap} onChange={setCap} required />
       <RateLimitFields value={rateLimit} onChange={setRateLimit} />
       <RoutesEditor routes={routes} onChange={setRoutes} />
+      {tokens && <ModelsField name={integration.name} tokens={tokens} kept={models} onChange={setModels} />}
       <SelectField
         label="Well-known credential formats in a request"
         hint="The keys Tollgate holds are blocked either way."
