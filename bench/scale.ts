@@ -21,6 +21,7 @@ import { deleteKeychainService } from '../test/helpers/daemon-process.ts';
 import { peakRss, rss } from './lib/proc.ts';
 import { mb, round, summarize, type Summary } from './lib/stats.ts';
 import { startTollgate } from './tollgate.ts';
+import { mulberry32 } from '../test/helpers/prng.ts';
 
 const TARGET_SPEND_P50_MS = 20;
 const TARGET_BYTES_PER_RECORD = 300;
@@ -54,17 +55,6 @@ const PURPOSES = [
   'confirm the time zone rules for Europe/Berlin in 2026',
 ];
 
-/** A small deterministic generator, so that two runs write the same log. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ScaleOptions {
   records: number;
@@ -121,7 +111,7 @@ export async function runScale(o: ScaleOptions) {
       return { id: r.id, name: r.name, host: new URL(spec.baseUrl).host, method: spec.routes[0]!.method, path: spec.routes[0]!.path, ...mix };
     });
   const totalWeight = integrations.reduce((s, i) => s + i.weight, 0);
-  const rnd = prng(20261123);
+  const rnd = mulberry32(20261123);
   const pickIntegration = () => {
     let x = rnd() * totalWeight;
     for (const i of integrations) if ((x -= i.weight) < 0) return i;

@@ -13,6 +13,7 @@
 //   {uuid}      a random version-4 UUID, lower-case; {UUID} upper-case
 // Anything else, braces included, is literal. A character a pattern requires at a fixed place
 // (such as T3BlbkFJ inside an old OpenAI key) is written literally in the template.
+import { mulberry32 } from '../../helpers/prng.ts';
 
 export interface RuleSamples {
   /** Templates of real-looking occurrences: the rule must find a credential in each. */
@@ -41,17 +42,6 @@ const ALPHABETS: Record<string, string> = {
 
 const PLACEHOLDER = /\{(an_|an|alpha|lan|uan|d|lower|upper|hex|HEX|b64url|b64|base32l|base32|bech32):(\d+)\}|\{(uuid|UUID)\}/g;
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The template with its placeholders filled from a generator seeded with `seed`: the same seed, the same string. */
 export function expand(template: string, seed: number): string {

@@ -3,6 +3,7 @@
 // streamGenerateContent?alt=sse), with non-ASCII text so that chunk boundaries fall inside
 // UTF-8 characters.
 import { TokenMeter, type TokenMeterResult, type TokenPricing } from '../../../daemon/pricing/token-meter.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 export const TEXT = ['Héllo', ' wörld — ', '日本語の', 'テキスト 🎉', ' ok'];
 
@@ -125,17 +126,8 @@ export function geminiAnswer(usageMetadata: object, model = 'gemini-2.5-flash') 
 // ---------------------------------------------------------------------------------------------
 // Feeding a meter.
 
-/** A small seeded generator (mulberry32), so a failing chunking can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so a failing chunking can be replayed. */
+export const rng = mulberry32;
 
 /** The bytes cut at random places (mid-line, mid-character, between \r and \n). */
 export function randomChunks(bytes: Buffer, random: () => number, maxSize = 40): Buffer[] {
