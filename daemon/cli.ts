@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { addCommands } from './cli/add.ts';
 import { alertCommands } from './cli/alerts.ts';
 import { auditCommands } from './cli/audit.ts';
-import { editCommands } from './cli/edit.ts';
+import { editCommands, parseUsd } from './cli/edit.ts';
 import { integrationCommands } from './cli/integrations.ts';
 import { lifecycleCommands } from './cli/lifecycle.ts';
 import { proposalCommands } from './cli/proposals.ts';
@@ -28,12 +28,33 @@ program.command('mcp').description('serve the agent API to an MCP client over st
   .action(async () => (await import('./mcp/server.ts')).runMcp());
 
 const repeat = (value: string, previous: string[]): string[] => [...previous, value];
-program.command('sandbox').description("run a command (the assistant) whose only way out is the agent socket: no network, Tollgate's data and the keychain out of reach, the file system read-only but for --work folders")
-  .usage('[--work <dir>]... [--ro <dir>]... -- <command> [args...]')
+interface SandboxCliOptions {
+  work: string[];
+  ro: string[];
+  purpose?: string;
+  budget?: number;
+  allow: string[];
+  assistant?: string;
+  integration?: string;
+  agentPort?: number;
+}
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n < 1024 || n > 65535) throw new Error(`--agent-port ${s}: a port from 1024 to 65535`);
+  return n;
+}
+program.command('sandbox').description("run a command (the assistant) as a session whose only way out is Tollgate: no network but the agent API (its socket, and plain HTTP on the sandbox's own loopback), Tollgate's data and the keychain out of reach, the file system read-only but for --work folders; an assistant profile points the assistant's own model at its governed integration")
+  .usage('[options] -- <command> [args...]')
   .option('--work <dir>', 'a folder the command may write to (repeatable)', repeat, [])
   .option('--ro <dir>', 'a folder the command may read even where the sandbox hides it by default, e.g. under /tmp or ~/.ssh (repeatable)', repeat, [])
+  .option('--purpose <text>', "the session's purpose, recorded with each call (default: the command line)")
+  .option('--budget <usd>', "the session's own budget in USD (the caps still hold)", (v: string) => parseUsd(v))
+  .option('--allow <integration>', 'an integration the session may reach (repeatable; default: every approved one)', repeat, [])
+  .option('--assistant <profile>', 'the assistant profile: claude-code, codex, openai-sdk, anthropic-sdk (default: chosen from the command\'s name, e.g. claude, codex)')
+  .option('--integration <name>', "the integration that carries the assistant's model (default: the approved one of its profile's template)")
+  .option('--agent-port <port>', "the port of TOLLGATE_AGENT_URL on the sandbox's own loopback (default: 8787; on macOS a free one)", parsePort)
   .argument('<command>').argument('[args...]')
-  .action(async (command: string, args: string[], opts: { work: string[]; ro: string[] }) => (await import('./sandbox/run.ts')).runSandbox(command, args, opts));
+  .action(async (command: string, args: string[], opts: SandboxCliOptions) => (await import('./sandbox/run.ts')).runSandbox(command, args, opts));
 
 statusCommand(program);
 integrationCommands(program);

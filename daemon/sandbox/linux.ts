@@ -11,6 +11,10 @@ import type { Paths } from '../paths.ts';
 import { HOME_SECRETS, realOrNull, under } from './folders.ts';
 
 export const AGENT_SOCKET_INSIDE = '/run/tollgate/agent.sock';
+// Node and the forwarder (forwarder.ts), bound in at fixed places: they run first in the sandbox,
+// wherever the operator's Node and Tollgate live (under /tmp, say, which the sandbox replaces).
+export const NODE_INSIDE = '/run/tollgate/node';
+export const forwarderInside = (script: string): string => `/run/tollgate/forwarder${script.endsWith('.ts') ? '.mts' : '.mjs'}`;
 
 // A network namespace with only its own loopback (which also parts the command from the host's
 // abstract Unix sockets); its own pids, so no /proc/<pid> of a host process (whose root or fds would
@@ -41,8 +45,15 @@ export interface LinuxSandbox {
   ro: string[];
   /** Hidden after the operator's folders are bound: folders get an empty tmpfs, files /dev/null. */
   hide: Hidden[];
-  /** Host sockets still visible inside, each covered with /dev/null. */
+  /** Host sockets still reachable inside, each covered with /dev/null. */
   sockets: string[];
+  /** The assistant's own state (profile): files and folders it may write, bound after the hidden ones. */
+  state: Hidden[];
+  /** The assistant's stored credentials (profile): covered with /dev/null, after its state. */
+  credentials: string[];
+  /** The Node binary and the forwarder script on the host. */
+  node: string;
+  forwarder: string;
 }
 
 /** The bubblewrap arguments (before the command) that build the sandbox. */
@@ -57,7 +68,12 @@ export function bwrapArgs(s: LinuxSandbox): string[] {
   for (const { p, flag } of binds) args.push(flag, p, p);
   for (const h of s.hide) args.push(...(h.dir ? ['--tmpfs', h.path] : ['--ro-bind', '/dev/null', h.path]));
   for (const sock of s.sockets) args.push('--ro-bind', '/dev/null', sock);
-  args.push('--dir', '/run/tollgate', '--ro-bind', s.agentSocket, AGENT_SOCKET_INSIDE);
+  for (const st of s.state) args.push('--bind', st.path, st.path);
+  for (const c of s.credentials) args.push('--ro-bind', '/dev/null', c);
+  args.push(
+    '--dir', '/run/tollgate', '--ro-bind', s.agentSocket, AGENT_SOCKET_INSIDE,
+    '--ro-bind', s.node, NODE_INSIDE, '--ro-bind', s.forwarder, forwarderInside(s.forwarder),
+  );
   return args;
 }
 
@@ -74,8 +90,17 @@ export function probeBwrap(): string | null {
   return null;
 }
 
+export interface Extra {
+  /** The socket bound in at AGENT_SOCKET_INSIDE (a session's); default: the daemon's agent socket. */
+  agentSocket?: string;
+  state?: Hidden[];
+  credentials?: string[];
+  node: string;
+  forwarder: string;
+}
+
 /** Works out, from the host as it is now, what the sandbox hides. */
-export function linuxSandbox(paths: Paths, env: NodeJS.ProcessEnv, work: string[], ro: string[]): LinuxSandbox {
+export function linuxSandbox(paths: Paths, env: NodeJS.ProcessEnv, work: string[], ro: string[], extra: Extra): LinuxSandbox {
   const home = homedir();
   const binds = [...work, ...ro];
   const visible = (p: string): boolean => ![...FRESH, ...OWN].some((d) => under(p, d)) || binds.some((b) => under(p, b));
@@ -92,9 +117,27 @@ export function linuxSandbox(paths: Paths, env: NodeJS.ProcessEnv, work: string[
     if (real) add(real);
   }
 
-  const sockets = [...new Set(hostSockets().map(realOrNull).filter((p): p is string => !!p))]
+  const candidates = [...new Set(hostSockets().map(realOrNull).filter((p): p is string => !!p))]
     .filter((p) => isSocket(p) && visible(p) && !hide.some((h) => under(p, h.path)));
-  return { agentSocket: realpathSync(paths.agentSocket), work, ro, hide, sockets };
+  return {
+    agentSocket: realpathSync(extra.agentSocket ?? paths.agentSocket), work, ro, hide, sockets: reachableInside(candidates, extra.node),
+    state: extra.state ?? [], credentials: (extra.credentials ?? []).filter((c) => realOrNull(c) !== null), node: realpathSync(extra.node), forwarder: realpathSync(extra.forwarder),
+  };
+}
+
+/**
+ * The sockets among `candidates` a process of the sandbox could connect to: asked of a process
+ * with the sandbox's own credentials (a user namespace, no capabilities), since the runner's may
+ * differ (root's reach everywhere). One it cannot reach needs no cover: it may be another user's, in
+ * a folder bubblewrap could not even look into to cover it.
+ */
+export function reachableInside(candidates: string[], node: string): string[] {
+  if (!candidates.length) return [];
+  const script = `const fs = require('node:fs'); for (const p of process.argv.slice(1)) { try { fs.accessSync(p, fs.constants.W_OK); if (fs.statSync(p).isSocket()) process.stdout.write(p + '\\0'); } catch {} }`;
+  const r = spawnSync('bwrap', [...NAMESPACES, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--', node, '-e', script, ...candidates], { encoding: 'utf8', timeout: 10_000 });
+  // Where the probe itself fails, every candidate is taken as reachable: covering too much is safe.
+  if (r.status !== 0) return candidates;
+  return r.stdout.split('\0').filter(Boolean);
 }
 
 /** What no folder of the operator's may reach into: Tollgate's own folders, the keychain's, the buses. */

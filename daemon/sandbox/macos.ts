@@ -19,6 +19,8 @@ export interface MacosSandbox {
   tmp: string;
   /** Neither readable nor writable. */
   hidden: string[];
+  /** The forwarder's port on the host's loopback (its requests must carry the run's token). */
+  agentPort?: number;
 }
 
 /** What no folder of the operator's may reach into: Tollgate's folders and the keychains. */
@@ -60,6 +62,10 @@ export function macosProfile(s: MacosSandbox): string {
     '(allow signal (target same-sandbox))',
     `(allow network-outbound (remote unix-socket (path-literal ${q(s.agentSocket)})))`,
     `(allow file-read* file-write* (literal ${q(s.agentSocket)}))`,
+    ...(s.agentPort ? [
+      `(allow network-bind network-inbound (local ip "localhost:${s.agentPort}"))`,
+      `(allow network-outbound (remote ip "localhost:${s.agentPort}"))`,
+    ] : []),
     '',
   ].join('\n');
 }

@@ -170,7 +170,7 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
     const daemon = readFileSync(`/proc/${t.daemon!.pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     expect(daemon).toContain('daemon');
     expect(r.json.cmdlines).not.toContain(daemon);
-    expect(r.json.cmdlines).toHaveLength(2); // bubblewrap's init and the script
+    expect(r.json.cmdlines).toHaveLength(3); // bubblewrap's init, the forwarder (TOLLGATE_AGENT_URL) and the script
     const names = Object.keys(r.json.env);
     for (const gone of ['SSH_AUTH_SOCK', 'GITHUB_TOKEN', 'DATABASE_URL', 'DBUS_SESSION_BUS_ADDRESS', 'TOLLGATE_HOME', 'TOLLGATE_KEYCHAIN_SERVICE']) expect(names).not.toContain(gone);
     expect(r.json.env).toMatchObject({ GIT_AUTHOR_NAME: 'Ada', KEEP_ME: 'yes', TOLLGATE_AGENT_SOCKET: '/run/tollgate/agent.sock' });
