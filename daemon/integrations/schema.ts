@@ -81,6 +81,11 @@ export const tokensPricingSchema = z.strictObject({
   format: z.enum(TOKEN_FORMATS),
   /** Where the prices come from, e.g. "@pydantic/genai-prices 0.1.8 (2026-09-23)", shown wherever prices are. */
   source: z.string().max(200).optional(),
+  /**
+   * The output limit given to a request that sets none (Codex sends none): without one, only the
+   * model's context window bounds its output, and one call could reserve a whole month's cap.
+   */
+  defaultOutputTokens: z.number().int().positive().max(10_000_000).optional(),
   models: z
     .record(modelId, tokenPriceSchema)
     .refine((m) => Object.keys(m).length > 0, 'list at least one model: only listed models may be used')

@@ -177,7 +177,7 @@ export class Pipeline {
     ctx.price = priceCall(integration, ctx.route, req);
     const query = auth.type === 'query' ? stripQueryParam(req.rawQuery, auth.name) : req.rawQuery;
     ctx.fingerprint = this.deps.requestFingerprint(`${req.method} ${integration.host}${req.rawPath}?${query}\n${req.body.toString('latin1')}`);
-    return { integration, body: req.body, out: { path: req.rawPath, query, headers } };
+    return { integration, body: ctx.price.body ?? req.body, out: { path: req.rawPath, query, headers } };
   }
 
   private caps(integration: Integration, session?: CallSession): Caps {

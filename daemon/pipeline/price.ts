@@ -4,8 +4,9 @@
 import { TollgateError } from '../errors.ts';
 import { compilePricing, type Integration } from '../integrations/integration.ts';
 import { formatUsd, type Micros, usdToMicros } from '../money.ts';
-import { requestBound } from '../pricing/bound.ts';
-import { priceOf, type TokenPrice } from '../pricing/prices.ts';
+import { requestBound, withOutputLimit } from '../pricing/bound.ts';
+import type { TokensPricingSpec } from '../integrations/schema.ts';
+import { priceOf } from '../pricing/prices.ts';
 import { TokenMeter } from '../pricing/token-meter.ts';
 import { requestedModel, type TokenFormat } from '../pricing/usage.ts';
 import { Meter, type MeterResult } from './meter.ts';
@@ -26,6 +27,8 @@ export interface CallPrice {
   readsResponse: boolean;
   /** The model a model provider's call names. */
   model: string | null;
+  /** The body to send instead of the request's (with an output limit added). */
+  body?: Buffer;
   /**
    * A cost above the reservation means the bound was wrong or the provider misreports: the call is
    * recorded at what was reported, the integration suspended (SPEC rule 5). Elsewhere the maximum
@@ -45,7 +48,7 @@ export function priceCall(integration: Integration, route: string, req: CallRequ
   if (spec?.free) return FREE;
   const own = spec?.pricing;
   const tokens = (own ?? integration.spec.pricing).tokens;
-  if (tokens) return modelCall(integration, spec?.tokenFormat ?? tokens.format, tokens.models, own ? usdToMicros(own.maxPerRequestUsd) : integration.pricing.max, req);
+  if (tokens) return modelCall(integration, spec?.tokenFormat ?? tokens.format, tokens, own ? usdToMicros(own.maxPerRequestUsd) : integration.pricing.max, req);
   const pricing = own ? compilePricing(own) : integration.pricing;
   return {
     reserve: pricing.max, fixed: pricing.perRequest, readsResponse: pricing.readsResponse, model: null, bounded: false,
@@ -53,7 +56,7 @@ export function priceCall(integration: Integration, route: string, req: CallRequ
   };
 }
 
-function modelCall(integration: Integration, format: TokenFormat, models: Readonly<Record<string, TokenPrice & { contextWindow?: number }>>, max: Micros, req: CallRequest): CallPrice {
+function modelCall(integration: Integration, format: TokenFormat, { models, defaultOutputTokens: defaultOutput }: TokensPricingSpec, max: Micros, req: CallRequest): CallPrice {
   const listed = Object.keys(models);
   const asked = requestedModel(format, req.rawPath, req.body);
   if (asked === null) {
@@ -70,7 +73,10 @@ function modelCall(integration: Integration, format: TokenFormat, models: Readon
   } catch {
     body = format === 'gemini' && req.body.length === 0 ? {} : undefined;
   }
-  const bound = requestBound(format, body, req.body.length, price, { contextWindow: models[model]!.contextWindow });
+  // A request with no output limit of its own is sent with the integration's default: its cost is then bounded.
+  const limited = defaultOutput === undefined ? null : withOutputLimit(format, body, defaultOutput);
+  const sent = limited === null ? req.body : Buffer.from(JSON.stringify(limited));
+  const bound = requestBound(format, limited ?? body, sent.length, price, { contextWindow: models[model]!.contextWindow });
   if (!bound.ok) {
     throw new TollgateError('bad_request', `Tollgate cannot bound what this request may cost, so it does not send it: ${bound.reason}.`);
   }
@@ -81,7 +87,7 @@ function modelCall(integration: Integration, format: TokenFormat, models: Readon
   }
   const reserve = bound.cost;
   return {
-    reserve, fixed: 0, readsResponse: true, model, bounded: true,
+    reserve, fixed: 0, readsResponse: true, model, bounded: true, ...(limited === null ? {} : { body: sent }),
     meter(status, contentType) {
       // Priced as the listed model the request names (a dated snapshot is priced as its model).
       const meter = new TokenMeter({ format, models }, model, contentType);

@@ -54,6 +54,26 @@ export function requestBound(format: TokenFormat, body: unknown, bodyBytes: numb
   return { ok: true, inputTokens: input, outputTokens: output, cost: worstCost(price, input, output, shape.cacheWrites ?? 'any') };
 }
 
+/** Where each format's request sets its output limit. */
+const OUTPUT_LIMIT: Record<TokenFormat, readonly string[]> = {
+  anthropic: ['max_tokens'],
+  'openai-chat': ['max_completion_tokens'],
+  openrouter: ['max_tokens'],
+  'openai-responses': ['max_output_tokens'],
+  gemini: ['generationConfig', 'maxOutputTokens'],
+};
+
+/** The request with an output limit of `tokens` where it sets none (null where it sets one, or is no JSON object). */
+export function withOutputLimit(format: TokenFormat, body: unknown, tokens: number): Json | null {
+  if (!isObject(body)) return null;
+  const shape = SHAPES[format](body);
+  if (typeof shape === 'string' || shape.output !== null) return null;
+  const [first, second] = OUTPUT_LIMIT[format];
+  if (second === undefined) return { ...body, [first!]: tokens };
+  const inner = isObject(body[first!]) ? body[first!] as Json : {};
+  return { ...body, [first!]: { ...inner, [second]: tokens } };
+}
+
 /** Every token priced at the dearest rate of its side (input or output) of every tier it may reach. */
 function worstCost(price: TokenPrice, input: number, output: number, cacheWrites: NonNullable<Shape['cacheWrites']>): Micros {
   let inRate = 0n;

@@ -125,6 +125,13 @@ describe('model providers through the agent socket, with the official SDKs', () 
     expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', cost: chat });
   });
 
+  it('a request with no output limit is sent with the integration\'s default, so what it reserves is bounded', async () => {
+    const client = new OpenAI({ ...sdkOptions('openai', '/v1'), maxRetries: 0 });
+    await client.responses.create({ model: 'gpt-5', input: 'hello' });
+    expect(JSON.parse(h.upstream.requests.at(-1)!.body.toString())).toEqual({ model: 'gpt-5', input: 'hello', max_output_tokens: 65536 });
+    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok' });
+  });
+
   it('OpenRouter: settled at the cost it reports', async () => {
     const client = new OpenAI({ ...sdkOptions('openrouter', '/v1'), maxRetries: 2 });
     await client.chat.completions.create({ model: 'anthropic/claude-sonnet-4.5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500 });
@@ -173,7 +180,7 @@ describe('model providers through the agent socket, with the official SDKs', () 
     const err = await client.messages.create({ model: 'claude-3-opus-latest', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(403);
-    expect(String((err as Error).message)).toContain('It allows: claude-sonnet-4-5');
+    expect(String((err as Error).message)).toMatch(/It allows: claude-opus-5-5, .*claude-sonnet-4-5/);
     expect(await records('anthropic')).toBe(before + 1);
     expect(h.upstream.requests.length).toBe(sent);
   });

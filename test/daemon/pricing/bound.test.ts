@@ -4,7 +4,7 @@
 // cost is at most the bound. What cannot be bounded is refused.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_OVERHEAD_TOKENS, requestBound } from '../../../daemon/pricing/bound.ts';
+import { PROVIDER_OVERHEAD_TOKENS, requestBound, withOutputLimit } from '../../../daemon/pricing/bound.ts';
 import { type TokenPrice, tokenCost } from '../../../daemon/pricing/prices.ts';
 
 const SONNET: TokenPrice = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, tiers: [{ aboveInputTokens: 200_000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5, cacheWrite1h: 12 }] };
@@ -114,6 +114,17 @@ describe('requestBound', () => {
     expect(cost(text({ type: 'ephemeral', ttl: '5m' }))).toBe(PROVIDER_OVERHEAD_TOKENS * 2);
     expect(cost(text({ type: 'ephemeral', ttl: '1h' }))).toBe(PROVIDER_OVERHEAD_TOKENS * 4);
     expect(cost({ ...text(), system: [{ type: 'text', text: 's', cache_control: { type: 'ephemeral', ttl: '1h' } }] })).toBe(PROVIDER_OVERHEAD_TOKENS * 4);
+  });
+
+  it('gives a request without an output limit the default one, in its format\'s own field, and leaves others alone', () => {
+    expect(withOutputLimit('openai-responses', { model: 'm', input: 'x' }, 100)).toEqual({ model: 'm', input: 'x', max_output_tokens: 100 });
+    expect(withOutputLimit('openai-chat', { model: 'm', messages: [] }, 100)).toEqual({ model: 'm', messages: [], max_completion_tokens: 100 });
+    expect(withOutputLimit('openrouter', { model: 'm', messages: [] }, 100)).toEqual({ model: 'm', messages: [], max_tokens: 100 });
+    expect(withOutputLimit('gemini', { contents: [], generationConfig: { temperature: 0 } }, 100)).toEqual({ contents: [], generationConfig: { temperature: 0, maxOutputTokens: 100 } });
+    expect(withOutputLimit('openai-responses', { model: 'm', input: 'x', max_output_tokens: 5 }, 100)).toBeNull();
+    expect(withOutputLimit('openai-chat', { model: 'm', messages: [], max_tokens: 5 }, 100)).toBeNull();
+    expect(withOutputLimit('anthropic', { model: 'm', messages: [] }, 100)).toBeNull();
+    expect(withOutputLimit('openai-chat', [1], 100)).toBeNull();
   });
 
   it('rounds up, never below the cost', () => {
