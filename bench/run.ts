@@ -8,6 +8,7 @@
 //   npm run bench -- --profile         a CPU profile of the daemon under load: where the time goes
 //   npm run bench -- --soak            the daemon's memory over many calls, and the keychain read's own growth
 //   npm run bench -- --scan            the credential scan of a 1 MiB request body alone (seconds; the suite has it too)
+//   npm run bench -- --model           the model-provider phase alone: streamed Messages calls, direct / Tollgate / Portkey (the suite has it too)
 //   options: --quick (smaller counts), --rounds N, --records N (with --scale), --verify (with --scale),
 //            --diagnose (adds two variants of the daemon, each with one piece swapped: an in-memory
 //            keychain, to tell the keychain read from the rest; one TLS context for all upstream
@@ -25,13 +26,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import keytar from 'keytar';
 import { Agent, type Dispatcher, request } from 'undici';
+import { staleSource } from '../daemon/build.mjs';
 import { deleteKeychainService } from '../test/helpers/daemon-process.ts';
 import { makeTestPki, type TestPki } from '../test/helpers/pki.ts';
 import { runForDuration, runLoad, type LoadResult } from './lib/load.ts';
 import { Child, CORES, CpuWatch, keyringProcesses, peakRss, rss, RssSampler, stopAll } from './lib/proc.ts';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.ts';
+import { fx, row, table, type TargetRow } from './lib/report.ts';
 import { concat, mb, round, summarize, type Summary } from './lib/stats.ts';
 import { searchResult } from './lib/upstream-server.ts';
+import { type ModelResult, type ModelRig, runModel } from './model.ts';
 import { ensureNginx, startNginx } from './peers/nginx.ts';
 import { ensurePortkey, startPortkey } from './peers/portkey.ts';
 import { runScale } from './scale.ts';
@@ -47,6 +51,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     scan: { type: 'boolean', default: false },
+    model: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     records: { type: 'string' },
@@ -237,6 +242,12 @@ function agentTarget(name: TargetName, agentSocket: string, pid: number): { targ
   };
 }
 
+/** What the daemon runs: the JavaScript build when it is current (as an installed Tollgate does), else its sources. */
+function daemonBuild(): string {
+  const stale = staleSource();
+  return stale ? `runs its TypeScript sources: the build is older than ${stale.slice(stale.indexOf('daemon'))} (run npm run build:daemon)` : 'runs the JavaScript build (out/lib)';
+}
+
 // --- the suite ---------------------------------------------------------------------------------------
 
 async function suite(cleanup: Cleanup): Promise<void> {
@@ -259,7 +270,7 @@ async function suite(cleanup: Cleanup): Promise<void> {
   cleanup.add('stop the daemon', () => tg.daemon.stop().catch(() => tg.daemon.kill9()));
   cleanup.add('close the control client', () => tg.control.close());
   const settings = await tg.control.settings();
-  log(`tollgate daemon pid ${tg.daemon.pid}; fullSync ${settings.fullSync}`);
+  log(`tollgate daemon pid ${tg.daemon.pid}; fullSync ${settings.fullSync}; ${daemonBuild()}`);
 
   const nginx = await startNginx({ dir: join(r.tmp, 'nginx'), upstreamPort: r.upstreamPort, caFile: r.pki.caCertPath, key: r.key, workers: CORES });
   cleanup.add('stop nginx', () => nginx.stop());
@@ -435,6 +446,10 @@ async function suite(cleanup: Cleanup): Promise<void> {
   };
   log(`ledger: ${calls} calls, ${metered.spentUsd} USD spent, ${metered.reservedUsd} reserved; audit chain ${verify.ok ? 'verifies' : 'BROKEN'} over ${verify.records} records: ${metered.consistent ? 'consistent' : 'INCONSISTENT'}`);
 
+  // The model-provider phase, after the ledger's check of the search calls (its calls are audited too).
+  log('model provider phase');
+  const model = await runModel(modelRig(r, tg, portkey, keyringPids), { quick: args.quick, log, onCleanup: (what, fn) => cleanup.add(what, fn) });
+
   // --- figures ---
   const lat = (name: TargetName, c: number): Summary => summarize(concat(pooled.get(`${name}@${c}`) ?? []));
   const figures: Record<string, Record<string, unknown>> = {};
@@ -494,8 +509,9 @@ async function suite(cleanup: Cleanup): Promise<void> {
     row('daemon RSS idle', mb(idle.rss)!, `≤ ${TARGET_RSS_IDLE_MB} MB`, (v) => v <= TARGET_RSS_IDLE_MB, 'MB'),
     row('daemon RSS under load (peak)', peakMb, `≤ ${TARGET_RSS_LOAD_MB} MB`, (v) => v <= TARGET_RSS_LOAD_MB, 'MB'),
     scanRow(scan),
+    ...model.targets,
   ];
-  logTargets(rows);
+  logTargets(rows, 'Targets (issue 5; the model stream\'s, issue 10)');
   const otherMax = Math.max(...phases.map((p) => p.cpu.other / p.cpu.wallSeconds));
   log(`Other work on the machine during the phases: up to ${otherMax.toFixed(2)} of ${CORES} cores (load average now ${loadavg().map((v) => v.toFixed(2)).join(' ')}).`);
   if (variants.length) {
@@ -523,42 +539,19 @@ async function suite(cleanup: Cleanup): Promise<void> {
       variantMemory: Object.fromEntries(variants.map((v) => [v.name, v.memoryPeaks()])),
     },
     figures, saturation: Object.fromEntries([...saturation].map(([k, p]) => [k, { ...p, cpuMsPerRequest: cpuPerRequest(p) }])),
-    scan, targets: rows, phases,
+    scan, model, targets: rows, phases,
   });
   log(`raw figures: ${file}`);
 }
 
-interface TargetRow {
-  check: string;
-  value: number;
-  shown: string;
-  target: string;
-  pass: boolean;
-}
-
-function logTargets(rows: TargetRow[]): void {
+function logTargets(rows: TargetRow[], title = 'Targets (issue 5)'): void {
   log();
-  log('Targets (issue 5)');
+  log(title);
   log(table(['check', 'measured', 'target', ''], rows.map((x) => [x.check, x.shown, x.target, x.pass ? 'PASS' : 'MISS'])));
 }
 
 function scanRow(scan: ScanResult): TargetRow {
   return row('credential scan of a 1 MiB request body, p50', scan.full.p50, `≤ ${TARGET_SCAN_MS} ms`, (v) => v <= TARGET_SCAN_MS, 'ms');
-}
-
-function row(check: string, value: number, target: string, pass: (v: number) => boolean, unit: string, detail?: string): TargetRow {
-  const shown = unit === '%' ? `${(value * 100).toFixed(0)} %` : unit === '×' ? `${value.toFixed(2)}×` : `${value.toFixed(unit === 'MB' ? 1 : 3)} ${unit}`;
-  return { check, value: round(value, 4), shown: detail ? `${shown} (${detail})` : shown, target, pass: pass(value) };
-}
-
-function fx(v: unknown): string {
-  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '-';
-}
-
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
-  return [line(head), `|${w.map((n, i) => (i === 0 ? `:${'-'.repeat(n + 1)}` : `${'-'.repeat(n + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 // --- profile -----------------------------------------------------------------------------------------
@@ -698,11 +691,41 @@ function scanOnly(): void {
   log(`raw figures: ${writeResults(`${stamp()}-scan`, { kind: 'scan', machine: machine(), scan, targets: rows })}`);
 }
 
+// --- --model: the model-provider phase alone -------------------------------------------------------------
+
+function modelRig(r: Rig, tg: TollgateUnderBench, portkey: { url: string; pid: number } | null, keyringPids: number[]): ModelRig {
+  return {
+    upstreamUrl: r.upstreamUrl, upstreamPid: r.upstream.pid, caPem: r.pki.caPem, key: r.key,
+    control: tg.control, agentSocket: tg.agentSocket, daemonPid: tg.daemon.pid, portkey, keyringPids,
+  };
+}
+
+async function modelOnly(cleanup: Cleanup): Promise<void> {
+  const started = new Date();
+  log(`Tollgate bench --model, ${started.toISOString()}: ${CORES} cores (${cpus()[0]?.model ?? '?'}), ${round(totalmem() / 2 ** 30, 1)} GiB, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  const portkeyVersion = ensurePortkey(log);
+  log(`peer: @portkey-ai/gateway ${portkeyVersion}`);
+  const r = await rig(cleanup);
+  const keyringPids = Object.values(keyringProcesses()).flat();
+  const tg = await startTollgate({ home: join(r.tmp, 'home'), service: r.service, caFile: r.pki.caCertPath, env: DAEMON_ENV });
+  cleanup.add('stop the daemon', () => tg.daemon.stop().catch(() => tg.daemon.kill9()));
+  cleanup.add('close the control client', () => tg.control.close());
+  const portkey = await startPortkey({ caFile: r.pki.caCertPath });
+  cleanup.add('stop portkey', () => portkey.stop());
+  log(`upstream ${r.upstreamUrl} (pid ${r.upstream.pid}); tollgate daemon pid ${tg.daemon.pid} (${daemonBuild()}); portkey at ${portkey.url} (pid ${portkey.pid})`);
+  const model: ModelResult = await runModel(modelRig(r, tg, portkey, keyringPids), { quick: args.quick, log, onCleanup: (what, fn) => cleanup.add(what, fn) });
+  logTargets(model.targets, 'Targets (issue 10)');
+  log(`raw figures: ${writeResults(`${stamp()}-model`, {
+    kind: 'model', startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), peers: { portkey: portkeyVersion }, daemonEnv: DAEMON_ENV,
+    model, targets: model.targets, daemonOutputTail: tg.daemon.output.slice(-4000),
+  })}`);
+}
+
 // --- main ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   if (args.help) {
-    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
+    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan | --model] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
     return;
   }
   if (args.rounds) COUNTS.rounds = Math.max(1, Math.min(10, Number(args.rounds) || 1));
@@ -729,6 +752,8 @@ async function main(): Promise<void> {
       await soak(cleanup);
     } else if (args.scan) {
       scanOnly();
+    } else if (args.model) {
+      await modelOnly(cleanup);
     } else {
       await suite(cleanup);
     }

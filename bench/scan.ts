@@ -29,7 +29,8 @@ export interface ScanResult {
 }
 
 function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
+  // The repository's own files: not bench/.peers (Portkey's node_modules, installed by the suite) or anything hidden.
+  return readdirSync(dir).sort().filter((name) => !name.startsWith('.') && name !== 'node_modules').flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? sourcesUnder(path) : /\.(?:tsx?|md)$/.test(path) ? [path] : [];
   });
@@ -71,10 +72,16 @@ export function modelRequest(size = BODY_BYTES): { body: Buffer; composition: Re
   }
   // Cut the last file down to the size asked (its escapes make its JSON a little longer than it),
   // then pad the last answer by what cutting a character of several bytes took too much.
+  // A last file shorter than what is over (its review turn is longer than it) is cut whole, then
+  // the answer after it: the loop always shortens something, or stops.
   const file = messages.at(-2)!;
+  const answer = messages.at(-1)!;
   for (let over = bytes() - size; over > 0; over = bytes() - size) {
-    file.content = (file.content as string).slice(0, -over);
-    code -= over;
+    const cut = (file.content as string).length > 0 ? file : answer;
+    const text = cut.content as string;
+    if (text.length === 0) throw new Error(`a request of ${size} bytes is too small for its first parts`);
+    cut.content = text.slice(0, Math.max(0, text.length - over));
+    if (cut === file) code -= Math.min(over, text.length);
   }
   messages.at(-1)!.content += ' '.repeat(size - bytes());
   composition['sources and docs'] = code;

@@ -28,6 +28,29 @@ export function benchIntegration(baseUrl: string): CreateIntegration {
   };
 }
 
+export const MODEL_INTEGRATION = 'bench-anthropic';
+export const MODEL_PURPOSE = 'bench: review the change to the reservation bound';
+
+/**
+ * The model-provider phase's integration: from the `anthropic` template, as an operator creates
+ * it (POST /v1/integrations with the template's id), pointed at the bench's mock of the Messages
+ * API; a cap and a rate limit high enough for every call of a run (the template's 120 a minute
+ * would refuse the bench), and the key stored. Returns the largest request body it forwards.
+ */
+export async function createModelIntegration(control: ControlClient, baseUrl: string, key: string): Promise<number> {
+  const view = await control.createIntegration({
+    template: 'anthropic',
+    name: MODEL_INTEGRATION,
+    purpose: 'Benchmark of a model provider\'s streamed calls (npm run bench -- --model)',
+    account: 'bench@example.org',
+    baseUrl,
+    monthlyCapUsd: 1_000_000,
+    rateLimit: { perMinute: 100_000, concurrent: 1_000 },
+  });
+  await control.setKey(MODEL_INTEGRATION, key);
+  return view.spec.maxRequestBytes ?? (await control.settings()).maxRequestBytes;
+}
+
 export interface TollgateUnderBench {
   daemon: DaemonProcess;
   control: ControlClient;

@@ -76,7 +76,8 @@ function modelCall(integration: Integration, format: TokenFormat, { models, defa
   // A request with no output limit of its own is sent with the integration's default: its cost is then bounded.
   const limited = defaultOutput === undefined ? null : withOutputLimit(format, body, defaultOutput);
   const sent = limited === null ? req.body : Buffer.from(JSON.stringify(limited));
-  const bound = requestBound(format, limited ?? body, sent.length, price, { contextWindow: models[model]!.contextWindow });
+  const window = contextWindow(format, req.headers, models[model]!.contextWindow);
+  const bound = requestBound(format, limited ?? body, sent.length, price, { contextWindow: window });
   if (!bound.ok) {
     throw new TollgateError('bad_request', `Tollgate cannot bound what this request may cost, so it does not send it: ${bound.reason}.`);
   }
@@ -103,6 +104,18 @@ function modelCall(integration: Integration, format: TokenFormat, { models, defa
       };
     },
   };
+}
+
+// Anthropic opens a model's 1M-token context to a request that asks for it with this beta flag.
+const LONG_CONTEXT_BETA = /\bcontext-1m-/;
+const LONG_CONTEXT = 1_000_000;
+
+/** The context window a request may use: the model's, or more where the request opens a longer one. */
+function contextWindow(format: TokenFormat, headers: CallRequest['headers'], window: number | undefined): number | undefined {
+  if (format !== 'anthropic' || window === undefined) return window;
+  const beta = headers['anthropic-beta'];
+  const flags = Array.isArray(beta) ? beta.join(',') : beta ?? '';
+  return LONG_CONTEXT_BETA.test(flags) ? Math.max(window, LONG_CONTEXT) : window;
 }
 
 /** The listed model a request names: the same id, or a dated snapshot of it (claude-sonnet-4-5-20250929). */

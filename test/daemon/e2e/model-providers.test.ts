@@ -160,6 +160,25 @@ describe('model providers through the agent socket, with the official SDKs', () 
     expect((tooBig as { status?: number }).status).toBe(413);
   });
 
+  it('reserves by the context window a request may use: Anthropic\'s 1M-token beta raises it', async () => {
+    const client = new Anthropic({ ...sdkOptions('anthropic'), maxRetries: 0 });
+    const p = (await models('anthropic'))['claude-sonnet-4-5'];
+    const reservedWhile = async (headers: Record<string, string>) => {
+      provider.delayMs = 600;
+      const call = client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] }, { headers });
+      await sleep(300);
+      const reserved = (await h.control('GET', '/v1/spend')).json.integrations.find((i: { name: string }) => i.name === 'anthropic').reservedUsd;
+      await call;
+      provider.delayMs = 0;
+      return Math.round(reserved * 1e6);
+    };
+    // Without the flag, Anthropic refuses more than the model's 200k window, unbilled: that bounds the input.
+    expect(await reservedWhile({})).toBe(Math.round(200_000 * p.input + 100 * p.output));
+    // With it, a 2 MB request may be billed a million input tokens, at the long-context rates.
+    const tier = p.tiers[0];
+    expect(await reservedWhile({ 'anthropic-beta': 'context-1m-2025-08-07' })).toBe(Math.round(1_000_000 * tier.input + 100 * tier.output));
+  });
+
   it('free routes reserve and cost nothing', async () => {
     const client = new Anthropic({ ...sdkOptions('anthropic'), maxRetries: 0 });
     provider.delayMs = 0;
