@@ -9,6 +9,7 @@ import type { CredentialRule } from './rules.ts';
  * there rather than the window's edge. A match must keep this far from an edge that is not the text's.
  */
 const MARGIN = 32;
+const EMPTY = Buffer.alloc(0);
 
 export interface CredentialMatch {
   rule: CredentialRule;
@@ -16,12 +17,13 @@ export interface CredentialMatch {
 
 export interface CredentialMatcher {
   /**
-   * The first credential found in `text`, by whichever rule finds one first; never says where or what.
+   * The first credential found in `text` (its bytes; a pattern sees them as latin1, one character
+   * per byte), by whichever rule finds one first; never says where or what.
    * With `decode`, a window is also matched decoded, up to twice: escapes undone, a credential escaped
    * inside a JSON body gets back its quotes and line breaks. Windows are then a quarter wider, as
    * escaped text is longer (text escaped all through, \u0041 for A, is decoded before it gets here).
    */
-  find(text: string, decode?: (window: string) => string): CredentialMatch | null;
+  find(text: Buffer, decode?: (window: string) => string): CredentialMatch | null;
   /** No rule matches text shorter than this: a shorter piece of text holds no credential, however decoded. */
   readonly minLength: number;
 }
@@ -45,7 +47,7 @@ class RuleMatcher implements CredentialMatcher {
 
   // What one find() has seen so far: the text, and each rule's window around its keywords, [from, to).
   // Kept here rather than made per call: find() runs on many short decoded pieces of a request.
-  private text = '';
+  private text: Buffer = EMPTY;
   private decode: ((window: string) => string) | undefined;
   private readonly from: Int32Array;
   private readonly to: Int32Array;
@@ -70,7 +72,7 @@ class RuleMatcher implements CredentialMatcher {
     this.minLength = Math.min(...rules.map((r) => Math.max(shortestMatch(r.pattern), Math.min(...r.keywords.map((k) => k.length)))));
   }
 
-  find(text: string, decode?: (window: string) => string): CredentialMatch | null {
+  find(text: Buffer, decode?: (window: string) => string): CredentialMatch | null {
     this.text = text;
     this.decode = decode;
     this.found = -1;
@@ -81,7 +83,7 @@ class RuleMatcher implements CredentialMatcher {
       if (this.found < 0 && this.matches(r, this.from[r]!, this.to[r]!)) this.found = r;
       this.from[r] = -1;
     }
-    this.text = '';
+    this.text = EMPTY;
     this.decode = undefined;
     return this.found < 0 ? null : { rule: this.rules[this.found]!.rule };
   }
@@ -118,7 +120,7 @@ class RuleMatcher implements CredentialMatcher {
   private matches(r: number, lo: number, hi: number): boolean {
     const atStart = lo === 0;
     const atEnd = hi === this.text.length;
-    let view = this.text.slice(lo, hi);
+    let view = this.text.toString('latin1', lo, hi);
     if (this.matchesIn(r, view, atStart, atEnd)) return true;
     for (let times = 0; this.decode && times < 2; times++) {
       const decoded = this.decode(view);

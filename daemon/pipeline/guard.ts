@@ -99,6 +99,8 @@ const LOWER = 16;
 /** Printable ASCII, tab, CR and LF: what a credential and the text around it are made of. */
 const TEXT = 32;
 const BASE64 = 64;
+/** Token characters and escapes base64 and base64url do not use: a run without them is all base64. */
+const NOT_BASE64 = 128;
 /** A run: token characters and escapes. */
 const RUN = KEYLIKE | ESCAPE;
 const MIXED_CASE = UPPER | LOWER;
@@ -113,6 +115,7 @@ for (let c = 0; c < 128; c++) {
   if (/[a-z]/.test(ch)) bits |= LOWER;
   if (/[\t\n\r\x20-\x7e]/.test(ch)) bits |= TEXT;
   if (/[A-Za-z0-9+/_-]/.test(ch)) bits |= BASE64;
+  if ((bits & (KEYLIKE | ESCAPE)) !== 0 && (bits & BASE64) === 0) bits |= NOT_BASE64;
   CLASS[c] = bits;
 }
 
@@ -150,12 +153,8 @@ function unescape(bytes: Buffer, from: number, to: number, percent = true): Buff
           i += 5;
           continue;
         }
-      } else if (next === 0x22 || next === 0x2f || next === 0x5c) {
-        out[o++] = next;
-        i++;
-        continue;
-      } else if (JSON_CONTROL_ESCAPES[next] !== undefined) {
-        out[o++] = JSON_CONTROL_ESCAPES[next];
+      } else if (JSON_ESCAPES[next] !== 0) {
+        out[o++] = JSON_ESCAPES[next]!;
         i++;
         continue;
       }
@@ -164,8 +163,11 @@ function unescape(bytes: Buffer, from: number, to: number, percent = true): Buff
   }
   return out.subarray(0, o);
 }
-// \b \f \n \r \t
-const JSON_CONTROL_ESCAPES: Record<number, number> = { 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
+/** The byte each JSON escape but \u stands for: \" \/ \\ \b \f \n \r \t (0: no such escape). */
+const JSON_ESCAPES = new Uint8Array(256);
+for (const [c, byte] of [['"', 0x22], ['/', 0x2f], ['\\', 0x5c], ['b', 0x08], ['f', 0x0c], ['n', 0x0a], ['r', 0x0d], ['t', 0x09]] as const) {
+  JSON_ESCAPES[c.charCodeAt(0)] = byte;
+}
 
 /**
  * A window of text (latin1, one character per byte) around a keyword, one layer of escapes undone:
@@ -200,23 +202,16 @@ SEXTET[0x2d] = 62; // '-'
 SEXTET[0x5f] = 63; // '_'
 
 /**
- * Whether the base64 in bytes[from, to) decodes to text in `groups` whole groups of three bytes in a
- * row (four characters each): text a credential's length long holds that many, so base64 without
- * them (an identifier, an image) is not worth decoding.
+ * Byte `at` of what the base64 in bytes from `from` on decodes to, as Node.js decodes it (both
+ * alphabets): byte 3g + r comes from characters 4g + r and 4g + r + 1.
  */
-function decodesToText(bytes: Buffer, from: number, to: number, groups: number): boolean {
-  if (groups <= 0) return true;
-  let inRow = 0;
-  for (let i = from; i + 4 <= to; i += 4) {
-    const a = SEXTET[bytes[i]!]!;
-    const b = SEXTET[bytes[i + 1]!]!;
-    const c = SEXTET[bytes[i + 2]!]!;
-    const d = SEXTET[bytes[i + 3]!]!;
-    const text = CLASS[((a << 2) | (b >> 4)) & 0xff]! & CLASS[((b << 4) | (c >> 2)) & 0xff]! & CLASS[((c << 6) | d) & 0xff]! & TEXT;
-    inRow = text !== 0 ? inRow + 1 : 0;
-    if (inRow >= groups) return true;
-  }
-  return false;
+function base64Byte(bytes: Buffer, from: number, at: number): number {
+  const group = (at / 3) | 0;
+  const r = at - 3 * group;
+  const i = from + 4 * group + r;
+  const high = SEXTET[bytes[i]!]!;
+  const low = SEXTET[bytes[i + 1]!]!;
+  return r === 0 ? ((high << 2) | (low >> 4)) & 0xff : r === 1 ? ((high << 4) | (low >> 2)) & 0xff : ((high << 6) | low) & 0xff;
 }
 
 /** How much decoding a piece of text still gets. */
@@ -353,11 +348,10 @@ export class CredentialScanner {
 
   private scanText(bytes: Buffer, depth: Depth, formats: boolean): CredentialHit | null {
     if (formats) {
-      const found = this.rules.find(bytes.toString('latin1'), unescapeWindow);
+      const found = this.rules.find(bytes, unescapeWindow);
       if (found) return { kind: 'format', rule: found.rule.id, title: found.rule.title };
     }
-    // A run of token characters and escapes shorter than any credential cannot hold one, even encoded.
-    const shortest = this.shortest(formats);
+    const shortest = this.shortestRun(depth, formats);
     const n = bytes.length;
     // Runs that long are found Boyer–Moore style: a stretch of `shortest` bytes is read from its end,
     // and at the first one outside a run the stretch moves past it, so most bytes are never read.
@@ -393,9 +387,23 @@ export class CredentialScanner {
     }
   }
 
-  /** The shortest run of text that can hold what is looked for (Infinity: nothing is). */
+  /** The shortest text that can hold what is looked for (Infinity: nothing is). */
   private shortest(formats: boolean): number {
     return formats ? Math.min(this.shortestKey, this.rules.minLength) : this.shortestKey;
+  }
+
+  /**
+   * The shortest run of token characters and escapes worth a look at this depth: one that holds a
+   * stored key, or the base64 of the shortest text, or escapes that decode (each to one byte from
+   * two or more) into the shortest text. (Formats outside runs are the rules' to find, in all the text.)
+   */
+  private shortestRun(depth: Depth, formats: boolean): number {
+    const shortest = this.shortest(formats);
+    return Math.min(
+      this.shortestKey,
+      depth.base64 ? Math.ceil((shortest * 4) / 3) : Infinity,
+      depth.unescapes > 0 ? shortest + 1 : Infinity,
+    );
   }
 
   /**
@@ -419,7 +427,7 @@ export class CredentialScanner {
   private scanToken(bytes: Buffer, start: number, end: number, seen: number, depth: Depth, formats: boolean): CredentialHit | null {
     if (end - start >= this.shortestKey && this.hasStoredKey(bytes, start, end, seen)) return { kind: 'stored_key' };
     // Base64 of a credential has upper and lower case: hex digests and UUIDs are skipped.
-    return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(bytes, start, end, formats) : null;
+    return depth.base64 && (seen & MIXED_CASE) === MIXED_CASE ? this.scanBase64(bytes, start, end, seen, formats) : null;
   }
 
   /**
@@ -446,41 +454,46 @@ export class CredentialScanner {
     return false;
   }
 
-  /** Decodes the token's base64 pieces that could hold a credential: long enough, with upper and lower case. */
-  private scanBase64(bytes: Buffer, start: number, end: number, formats: boolean): CredentialHit | null {
-    const shortest = this.shortest(formats);
-    const minLength = Math.ceil((shortest * 4) / 3);
+  /** Decodes the token's base64 pieces; `seen` has the class bits of its bytes. */
+  private scanBase64(bytes: Buffer, start: number, end: number, seen: number, formats: boolean): CredentialHit | null {
+    // A token of base64 characters alone is one piece: no need to read it for where pieces end.
+    if ((seen & NOT_BASE64) === 0) return this.scanBase64Piece(bytes, start, end, seen, formats);
+    const minLength = Math.ceil((this.shortest(formats) * 4) / 3);
     for (let i = start; end - i >= minLength; i++) {
       const from = i;
-      let seen = 0;
+      let pieceSeen = 0;
       for (; i < end; i++) {
         const bits = CLASS[bytes[i]!]!;
         if ((bits & BASE64) === 0) break;
-        seen |= bits;
+        pieceSeen |= bits;
       }
-      const length = i - from;
-      if (length >= minLength && length % 4 !== 1 && (seen & MIXED_CASE) === MIXED_CASE && decodesToText(bytes, from, i, Math.floor((shortest - 2) / 3))) {
-        const hit = this.scanDecoded(Buffer.from(bytes.toString('latin1', from, i), 'base64'), shortest, formats);
-        if (hit) return hit;
-      }
+      const hit = this.scanBase64Piece(bytes, from, i, pieceSeen, formats);
+      if (hit) return hit;
     }
     return null;
   }
 
   /**
-   * Decoded base64: only its stretches of text (printable ASCII, tab, CR, LF) long enough to hold a
-   * credential, so that an image's bytes cost a glance rather than a scan.
+   * A piece of base64 that could hold a credential (long enough, with upper and lower case),
+   * decoded: only its stretches of text (printable ASCII, tab, CR, LF) long enough to hold one,
+   * found by decoding every `shortest`th byte, so that an image costs a glance rather than a scan.
    */
-  private scanDecoded(bytes: Buffer, shortest: number, formats: boolean): CredentialHit | null {
-    const n = bytes.length;
+  private scanBase64Piece(bytes: Buffer, from: number, to: number, seen: number, formats: boolean): CredentialHit | null {
+    const shortest = this.shortest(formats);
+    const length = to - from;
+    if (length < Math.ceil((shortest * 4) / 3) || length % 4 === 1 || (seen & MIXED_CASE) !== MIXED_CASE) return null;
+    const n = Math.floor((length * 3) / 4);
+    const isText = (at: number): boolean => (CLASS[base64Byte(bytes, from, at)]! & TEXT) !== 0;
     for (let probe = shortest - 1; probe < n; probe += shortest) {
-      if ((CLASS[bytes[probe]!]! & TEXT) === 0) continue;
+      if (!isText(probe)) continue;
       let start = probe;
-      while (start > 0 && (CLASS[bytes[start - 1]!]! & TEXT) !== 0) start--;
+      while (start > 0 && isText(start - 1)) start--;
       let end = probe;
-      while (end < n && (CLASS[bytes[end]!]! & TEXT) !== 0) end++;
+      while (end < n && isText(end)) end++;
       if (end - start >= shortest) {
-        const hit = this.scanText(bytes.subarray(start, end), BASE64_DECODED, formats);
+        const text = Buffer.allocUnsafe(end - start);
+        for (let at = start; at < end; at++) text[at - start] = base64Byte(bytes, from, at);
+        const hit = this.scanText(text, BASE64_DECODED, formats);
         if (hit) return hit;
       }
       probe = end;
@@ -493,7 +506,9 @@ export class CredentialScanner {
  * Rolls a window of `keys.length` bytes over bytes[from, to), calling `isKey(hash, at)` where the
  * filter lets a window's hash through, until it says yes. Each window's hash is made from the one
  * before it, a chain of multiplications that each wait for the last: four chains at once, each
- * over a quarter of the windows, run about four times as fast as one.
+ * over a quarter of the windows, run about four times as fast as one. (Fewer windows than
+ * CHAINED_WINDOWS go in one chain: the three more first windows to hash would cost more than the
+ * chains save.)
  */
 function rollingWindows(
   bytes: Buffer, from: number, to: number, keys: KeysOfLength, base: number, filter: Uint8Array,
@@ -503,7 +518,7 @@ function rollingWindows(
   const windows = to - from - length + 1;
   if (windows <= 0) return false;
   const check = (h: number, at: number): boolean => filter[h & FILTER_MASK] !== 0 && isKey(modP(h), at);
-  const q = windows >> 2;
+  const q = windows >= CHAINED_WINDOWS ? windows >> 2 : 0;
   let d = from + 3 * q;
   let hd = windowHash(bytes, d, length, base);
   if (q > 0) {
@@ -544,9 +559,12 @@ function rollingWindows(
   return false;
 }
 
+const CHAINED_WINDOWS = 128;
+
+/** The rolling hash of bytes[at, at + length), reduced as rolling reduces it. */
 function windowHash(bytes: Buffer, at: number, length: number, base: number): number {
   let h = 0;
-  for (let i = at; i < at + length; i++) h = modP(h * base + bytes[i]!);
+  for (let i = at; i < at + length; i++) h = reduceP(h * base + bytes[i]!);
   return h;
 }
 
