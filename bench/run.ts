@@ -511,7 +511,7 @@ async function suite(cleanup: Cleanup): Promise<void> {
     scanRow(scan),
     ...model.targets,
   ];
-  logTargets(rows, 'Targets (issue 5; the model stream\'s, issue 10)');
+  logTargets(rows, 'Targets (issue 5; the credential scan, issue 9; the model stream, issue 10)');
   const otherMax = Math.max(...phases.map((p) => p.cpu.other / p.cpu.wallSeconds));
   log(`Other work on the machine during the phases: up to ${otherMax.toFixed(2)} of ${CORES} cores (load average now ${loadavg().map((v) => v.toFixed(2)).join(' ')}).`);
   if (variants.length) {
@@ -687,7 +687,7 @@ function scanOnly(): void {
   log(`Tollgate bench --scan, ${new Date().toISOString()}: ${CORES} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const scan = runScan({ quick: args.quick, log });
   const rows = [scanRow(scan)];
-  logTargets(rows);
+  logTargets(rows, 'Targets (issue 9)');
   log(`raw figures: ${writeResults(`${stamp()}-scan`, { kind: 'scan', machine: machine(), scan, targets: rows })}`);
 }
 

@@ -11,7 +11,7 @@ import { fingerprinter } from '../daemon/keychain/fingerprint.ts';
 import { CredentialScanner, rollingBase } from '../daemon/pipeline/guard.ts';
 import { summarize, type Summary } from './lib/stats.ts';
 
-/** Issue 5's budget for the scan of a 1 MiB body. */
+/** Issue 9's budget for the scan of a 1 MiB body. */
 export const TARGET_SCAN_MS = 5;
 const BODY_BYTES = 1024 * 1024;
 
