@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import keytar from 'keytar';
 import { Agent } from 'undici';
@@ -16,6 +16,15 @@ import { makeTestPki, type TestPki } from './pki.ts';
 import { type Handler, startUpstream, type Upstream } from './upstream.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The sandbox replaces /tmp with an empty one: a checkout (and its Node) that lives there is shown
+ * read-only, as an operator would with --ro, so that tests can run commands in the sandbox at all.
+ */
+export const SHOWN_IN_SANDBOX: string[] = [PROJECT_ROOT, dirname(dirname(process.execPath))]
+  .map((d) => d.replace(/\/$/, ''))
+  .filter((d, _, all) => d.startsWith('/tmp/') && !all.some((o) => o !== d && d.startsWith(`${o}/`)))
+  .flatMap((d) => ['--ro', d]);
 export const BIN = join(PROJECT_ROOT, 'daemon', 'bin.mjs');
 
 export interface DaemonEnv {

@@ -46,6 +46,26 @@ describe('KeywordAutomaton', () => {
     expect(hits(['ab'], 'ab'.repeat(100)).length).toBe(100);
   });
 
+  it('finds every keyword in a long text, read in stretches at once, as a plain search does', () => {
+    // A long text is read as several stretches together: keywords across where they meet count once.
+    const keywords = ['ab', 'cab', 'abcab', 'b_c', 'tok_', 'k_a', 'bbbbbbbbbbbb'];
+    let seed = 7;
+    const random = Array.from({ length: 4 * 4096 + 13 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 'abcABC_tok b'[seed % 12];
+    }).join('');
+    // The longest keyword ends everywhere in this one, where stretches meet too.
+    for (const text of [random, 'b'.repeat(4 * 4096 + 5)]) {
+      const expected: [string, number][] = [];
+      for (let end = 1; end <= text.length; end++) {
+        const found = keywords.filter((k) => text.slice(Math.max(0, end - k.length), end).toLowerCase() === k);
+        expected.push(...found.sort((x, y) => y.length - x.length).map((k): [string, number] => [k, end]));
+      }
+      expect(expected.length).toBeGreaterThan(1000);
+      expect(hits(keywords, text)).toEqual(expected);
+    }
+  });
+
   it('stops when told to', () => {
     const automaton = new KeywordAutomaton(['x']);
     let seen = 0;

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistantBins } from '../../helpers/assistants.ts';
-import { BIN, haveCommands, PROJECT_ROOT, runCli, Testbed, waitFor } from '../../helpers/daemon-process.ts';
+import { BIN, haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed, waitFor } from '../../helpers/daemon-process.ts';
 import { json } from '../../helpers/upstream.ts';
 import { anthropicStream, anthropicMessage, response, responsesStream, sse, TEXT } from '../pricing/streams.ts';
 
@@ -69,7 +69,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
 
   // A HOME of the test's own (the assistants keep state there), with stored credentials to hide.
   const env = (extra: Record<string, string | undefined> = {}) => t.env({ HOME: home, PATH: `${bins.dir}:${dirname(NODE)}:/usr/bin:/bin`, ...extra });
-  const sandbox = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(['sandbox', '--work', work, ...args], env(extra), 120_000);
+  const sandbox = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(['sandbox', '--work', work, ...SHOWN_IN_SANDBOX, ...args], env(extra), 120_000);
   const records = async (query = '') => (await t.control('GET', `/v1/audit?limit=100${query}`)).json.records as any[];
 
   beforeAll(async () => {
@@ -139,10 +139,18 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       const seen = (d: Buffer) => { screen += d.toString().replace(/\x1b(\[[0-9;?<>]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, ''); };
       p.stdout!.on('data', seen);
       p.stderr!.on('data', seen);
+      // A key pressed before the screen takes input is lost: pressed again while nothing changes.
+      let pressed: NodeJS.Timeout | undefined;
       const when = async (text: string, keys: string) => {
+        clearInterval(pressed);
         await waitFor(() => screen.includes(text), `"${text}" on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
         await new Promise((r) => setTimeout(r, 300));
+        let seenAt = screen.length;
         p.stdin!.write(keys);
+        pressed = setInterval(() => {
+          if (screen.length === seenAt) p.stdin!.write(keys);
+          seenAt = screen.length;
+        }, 3_000);
       };
       try {
         await when('Choosethetextstyle', '\r');
@@ -155,6 +163,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
         p.stdin!.write('\r');
         await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
       } finally {
+        clearInterval(pressed);
         p.kill('SIGKILL');
       }
       const sent = t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/messages'));

@@ -4,18 +4,13 @@
 // is to see it hide Tollgate's data folder itself.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli, Testbed, TollgateProcess } from '../../helpers/daemon-process.ts';
+import { PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed, TollgateProcess } from '../../helpers/daemon-process.ts';
 
 const NODE = process.execPath;
-// The sandbox replaces /tmp with an empty one: a checkout (and its Node) that lives there is shown
-// read-only, as an operator would with --ro, so the commands below can run at all.
-const SHOWN = [PROJECT_ROOT, dirname(dirname(NODE))]
-  .map((d) => d.replace(/\/$/, ''))
-  .filter((d, _, all) => d.startsWith('/tmp/') && !all.some((o) => o !== d && d.startsWith(`${o}/`)))
-  .flatMap((d) => ['--ro', d]);
+const SHOWN = SHOWN_IN_SANDBOX;
 
 // What every script starts with: connect and report how it went, run and report the error code.
 const PRELUDE = `
