@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistantBins } from '../../helpers/assistants.ts';
-import { BIN, haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed, waitFor } from '../../helpers/daemon-process.ts';
+import { haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed } from '../../helpers/daemon-process.ts';
 import { json } from '../../helpers/upstream.ts';
 import { anthropicStream, anthropicMessage, response, responsesStream, sse, TEXT } from '../pricing/streams.ts';
 
@@ -131,47 +131,6 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(session).toMatchObject({ status: 'ended', calls: 1, purpose: 'claude -p "Say hello"' });
     });
 
-    it.skipIf(!haveCommands('script'))('claude on a terminal: first-run screens, the mock\'s answer, and its state kept in ~/.claude for the next run', async () => {
-      const before = t.upstream.requests.length;
-      const full = { ...process.env, TOLLGATE_HOME: t.home, TOLLGATE_KEYCHAIN_SERVICE: t.service, NODE_EXTRA_CA_CERTS: t.pki.caCertPath, ...env().env, NODE_OPTIONS: undefined, TERM: 'xterm' };
-      const p = spawn('script', ['-qfec', `${NODE} ${BIN} sandbox --work ${work} -- claude`, '/dev/null'], { env: full as NodeJS.ProcessEnv, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
-      let screen = '';
-      const seen = (d: Buffer) => { screen += d.toString().replace(/\x1b(\[[0-9;?<>]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, ''); };
-      p.stdout!.on('data', seen);
-      p.stderr!.on('data', seen);
-      // A key pressed before the screen takes input is lost: pressed again while nothing changes.
-      let pressed: NodeJS.Timeout | undefined;
-      const when = async (text: string, keys: string) => {
-        clearInterval(pressed);
-        await waitFor(() => screen.includes(text), `"${text}" on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
-        await new Promise((r) => setTimeout(r, 300));
-        let seenAt = screen.length;
-        p.stdin!.write(keys);
-        pressed = setInterval(() => {
-          if (screen.length === seenAt) p.stdin!.write(keys);
-          seenAt = screen.length;
-        }, 3_000);
-      };
-      try {
-        await when('Choosethetextstyle', '\r');
-        await when('PressEntertocontinue', '\r');
-        await when('Yes,Itrustthisfolder', '\x1b[B');
-        await new Promise((r) => setTimeout(r, 500));
-        p.stdin!.write('\r');
-        await when('foragents', 'Say hello');
-        await new Promise((r) => setTimeout(r, 500));
-        p.stdin!.write('\r');
-        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
-      } finally {
-        clearInterval(pressed);
-        p.kill('SIGKILL');
-      }
-      const sent = t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/messages'));
-      expect(sent.length).toBeGreaterThan(0);
-      for (const q of sent) expect(q.headers['x-api-key']).toBe(keys.anthropic);
-      expect(JSON.parse(readFileSync(join(home, '.claude', '.claude.json'), 'utf8'))).toMatchObject({ hasCompletedOnboarding: true });
-    }, 120_000);
-
     it('codex exec prints the mock\'s answer over the Responses API, streamed; the mock gets the key Tollgate holds; the audit shows the session and the exact cost', async () => {
       const before = t.upstream.requests.length;
       const r = await sandbox(['--purpose', 'codex, asked to say hello', '--', 'codex', 'exec', '--skip-git-repo-check', 'Say hello']);
@@ -236,7 +195,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
 
   it("the sandbox's loopback port is not reachable from the host", async () => {
     const { TollgateProcess } = await import('../../helpers/daemon-process.ts');
-    const p = new TollgateProcess(['sandbox', '--agent-port', '18788', '--', NODE, '-e', `
+    const p = new TollgateProcess(['sandbox', '--agent-port', '18788', ...SHOWN_IN_SANDBOX, '--', NODE, '-e', `
       fetch(process.env.TOLLGATE_AGENT_URL + '/v1/health').then((r) => console.log('inside', r.status)); setInterval(() => {}, 1000);`], env());
     try {
       await p.waitForOutput(/inside 200/, 20_000);
