@@ -11,6 +11,7 @@ import { proposalCommands } from './cli/proposals.ts';
 import { sessionCommands } from './cli/sessions.ts';
 import { settingsCommands } from './cli/settings.ts';
 import { statusCommand } from './cli/status.ts';
+import type { SandboxOptions } from './sandbox/run.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command('tollgate')
@@ -28,16 +29,6 @@ program.command('mcp').description('serve the agent API to an MCP client over st
   .action(async () => (await import('./mcp/server.ts')).runMcp());
 
 const repeat = (value: string, previous: string[]): string[] => [...previous, value];
-interface SandboxCliOptions {
-  work: string[];
-  ro: string[];
-  purpose?: string;
-  budget?: number;
-  allow: string[];
-  assistant?: string;
-  integration?: string;
-  agentPort?: number;
-}
 function parsePort(s: string): number {
   const n = Number(s);
   if (!/^\d+$/.test(s) || n < 1024 || n > 65535) throw new Error(`--agent-port ${s}: a port from 1024 to 65535`);
@@ -54,7 +45,7 @@ program.command('sandbox').description("run a command (the assistant) as a sessi
   .option('--integration <name>', "the integration that carries the assistant's model (default: the approved one of its profile's template)")
   .option('--agent-port <port>', "the port of TOLLGATE_AGENT_URL on the sandbox's own loopback (default: 8787; on macOS a free one)", parsePort)
   .argument('<command>').argument('[args...]')
-  .action(async (command: string, args: string[], opts: SandboxCliOptions) => (await import('./sandbox/run.ts')).runSandbox(command, args, opts));
+  .action(async (command: string, args: string[], opts: SandboxOptions) => (await import('./sandbox/run.ts')).runSandbox(command, args, opts));
 
 statusCommand(program);
 integrationCommands(program);

@@ -5,6 +5,7 @@
 /** A text at least this long is read as LANES stretches at once. */
 const LANE_MIN = 4096;
 const LANES = 4;
+/** Entries in a state's row of the table: one for each byte. */
 const ROW = 256;
 
 export class KeywordAutomaton {

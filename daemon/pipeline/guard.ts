@@ -502,6 +502,8 @@ export class CredentialScanner {
   }
 }
 
+const CHAINED_WINDOWS = 128;
+
 /**
  * Rolls a window of `keys.length` bytes over bytes[from, to), calling `isKey(hash, at)` where the
  * filter lets a window's hash through, until it says yes. Each window's hash is made from the one
@@ -558,8 +560,6 @@ function rollingWindows(
   }
   return false;
 }
-
-const CHAINED_WINDOWS = 128;
 
 /** The rolling hash of bytes[at, at + length), reduced as rolling reduces it. */
 function windowHash(bytes: Buffer, at: number, length: number, base: number): number {
