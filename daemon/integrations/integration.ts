@@ -37,6 +37,8 @@ export interface Integration extends IntegrationState {
   basePath: string;
   routes: RouteTable;
   pricing: Pricing;
+  /** The routes with a fixed or reported price of their own, by "METHOD path pattern", compiled once. */
+  routePricing: ReadonlyMap<string, Pricing>;
   cap: Micros;
 }
 
@@ -63,6 +65,7 @@ export function compileIntegration(spec: IntegrationSpec, state: IntegrationStat
     basePath: url.pathname.replace(/\/+$/, ''),
     routes: compileRoutes(spec.routes),
     pricing: compilePricing(spec.pricing),
+    routePricing: new Map(spec.routes.flatMap((r) => (r.pricing && !r.pricing.tokens ? [[`${r.method} ${r.path}`, compilePricing(r.pricing)]] : []))),
     cap: usdToMicros(spec.monthlyCapUsd),
   };
 }

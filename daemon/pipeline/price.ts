@@ -2,7 +2,7 @@
 // nothing; a model provider's call names a listed model and reserves the most its request can cost
 // (daemon/pricing/bound.ts); any other call reserves its integration's maximum.
 import { TollgateError } from '../errors.ts';
-import { compilePricing, type Integration } from '../integrations/integration.ts';
+import type { Integration } from '../integrations/integration.ts';
 import { formatUsd, type Micros, usdToMicros } from '../money.ts';
 import { requestBound, withOutputLimit } from '../pricing/bound.ts';
 import type { TokensPricingSpec } from '../integrations/schema.ts';
@@ -49,7 +49,7 @@ export function priceCall(integration: Integration, route: string, req: CallRequ
   const own = spec?.pricing;
   const tokens = (own ?? integration.spec.pricing).tokens;
   if (tokens) return modelCall(integration, spec?.tokenFormat ?? tokens.format, tokens, own ? usdToMicros(own.maxPerRequestUsd) : integration.pricing.max, req);
-  const pricing = own ? compilePricing(own) : integration.pricing;
+  const pricing = integration.routePricing.get(`${req.method} ${route}`) ?? integration.pricing;
   return {
     reserve: pricing.max, fixed: pricing.perRequest, readsResponse: pricing.readsResponse, model: null, bounded: false,
     meter: (_status, contentType) => new Meter(pricing, contentType),
