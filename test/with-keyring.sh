@@ -3,14 +3,16 @@
 # so keytar works in tests.
 #
 # - If one already answers on the current session bus, the command runs directly.
-# - Otherwise (headless machine, CI) the script re-runs itself inside `dbus-run-session` with a
-#   private, freshly unlocked gnome-keyring (secrets component only). The keyring lives in a temp
-#   folder (its own HOME / XDG_DATA_HOME / XDG_RUNTIME_DIR, for the keyring daemon only), so a real
-#   user's keyring is never touched; the folder is removed afterwards.
+# - Otherwise (headless machine, CI) the script starts a private session bus and a freshly unlocked
+#   gnome-keyring (secrets component only) on it, both its own children. The keyring lives in a
+#   temp folder (its own HOME / XDG_DATA_HOME / XDG_RUNTIME_DIR, for the keyring daemon only), so a
+#   real user's keyring is never touched; the folder is removed afterwards.
 # - TOLLGATE_TEST_KEYRING=isolated forces the private keyring even where one answers.
 #
 # The command's exit code passes through; SIGTERM/SIGINT/SIGHUP sent to this script are passed on to
-# the command, and the private bus and keyring daemon end with it.
+# the command. When it ends, the keyring daemon and then the bus are stopped and waited for, so no
+# process of theirs outlives the script (dbus-run-session only signals its bus on the way out, and
+# the bus lingered after every run until init reaped it).
 # Needs packages dbus and gnome-keyring (bash resources/setup.sh installs them).
 #
 # Usage: bash test/with-keyring.sh <command> [args...]
@@ -20,8 +22,6 @@ if [[ $# -eq 0 ]]; then
   echo "usage: bash test/with-keyring.sh <command> [args...]" >&2
   exit 2
 fi
-
-self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")"
 
 # True when org.freedesktop.secrets is owned on the session bus and answers a ping.
 # NameHasOwner first, so that a D-Bus activatable (but locked, prompting) keyring is never started.
@@ -42,22 +42,16 @@ secrets_answer() {
     /org/freedesktop/secrets org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1
 }
 
-# run_forwarding <pidfile-or-empty> <command...>: runs the command as a child that keeps this
-# shell's stdin and the default SIGINT/SIGQUIT (a plain `cmd &` would get /dev/null and ignore
-# them), passes SIGTERM/SIGINT/SIGHUP on to it as SIGTERM (to the pid in <pidfile> once that
-# exists, else to the child itself), and returns its exit status.
+# run_forwarding <command...>: runs the command as a child that keeps this shell's stdin and the
+# default SIGINT/SIGQUIT (a plain `cmd &` would get /dev/null and ignore them), passes
+# SIGTERM/SIGINT/SIGHUP on to it as SIGTERM, and returns its exit status.
 run_forwarding() {
-  local pidfile="$1" child rc target
-  shift
+  local child="" pending=0 rc
+  # A signal that comes before the child's pid is known is passed on as soon as it is.
+  trap 'if [[ -n "$child" ]]; then kill -TERM "$child" 2>/dev/null || true; else pending=1; fi' TERM INT HUP
   env --default-signal=INT,QUIT "$@" <&0 &
   child=$!
-  # shellcheck disable=SC2317 # called by the trap below
-  forward() {
-    target="$child"
-    if [[ -n "$pidfile" && -s "$pidfile" ]]; then target="$(cat "$pidfile")"; fi
-    kill -TERM "$target" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
-  }
-  trap forward TERM INT HUP
+  if ((pending)); then kill -TERM "$child" 2>/dev/null || true; fi
   # `wait` returns early when a trapped signal arrives: wait again until the child is gone.
   while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
   set +e
@@ -68,48 +62,12 @@ run_forwarding() {
   return "$rc"
 }
 
-# --- inner part: inside our own dbus-run-session ------------------------------------------------
-if [[ -n "${_TOLLGATE_KEYRING_DIR:-}" ]]; then
-  dir="$_TOLLGATE_KEYRING_DIR"
-  unset _TOLLGATE_KEYRING_DIR GNOME_KEYRING_CONTROL
-  echo "$$" >"$dir/inner.pid"
-  mkdir -p "$dir/home" "$dir/data" "$dir/config" "$dir/cache" "$dir/run"
-  chmod 700 "$dir" "$dir/run"
-
-  # The password comes on stdin; a fresh login keyring is created with it and left unlocked.
-  printf '%s' "tollgate-test" | env \
-    HOME="$dir/home" XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" \
-    XDG_CACHE_HOME="$dir/cache" XDG_RUNTIME_DIR="$dir/run" \
-    gnome-keyring-daemon --foreground --unlock --components=secrets \
-    --control-directory="$dir/run/keyring" >"$dir/gnome-keyring.log" 2>&1 &
-  keyring_pid=$!
-  trap 'kill "$keyring_pid" 2>/dev/null || true; wait "$keyring_pid" 2>/dev/null || true' EXIT
-  trap 'exit 143' TERM INT HUP # until the command runs
-
-  ready=0
-  for _ in $(seq 1 100); do # up to ~10 s
-    if secrets_answer; then ready=1; break; fi
-    if ! kill -0 "$keyring_pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  if [[ $ready -ne 1 ]]; then
-    echo "with-keyring: gnome-keyring-daemon did not provide org.freedesktop.secrets:" >&2
-    cat "$dir/gnome-keyring.log" >&2 || true
-    exit 1
-  fi
-
-  rc=0
-  run_forwarding "" "$@" || rc=$?
-  exit "$rc"
-fi
-
-# --- outer part ----------------------------------------------------------------------------------
 if [[ "${TOLLGATE_TEST_KEYRING:-}" != "isolated" ]] && secrets_answer; then
   exec "$@"
 fi
 
 missing=()
-for tool in dbus-run-session dbus-send gnome-keyring-daemon; do
+for tool in dbus-daemon dbus-send gnome-keyring-daemon; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -117,10 +75,57 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   exit 1
 fi
 
-keyring_dir="$(mktemp -d "${TMPDIR:-/tmp}/tollgate-keyring.XXXXXX")"
-trap 'rm -rf "$keyring_dir"' EXIT
+dir="$(mktemp -d "${TMPDIR:-/tmp}/tollgate-keyring.XXXXXX")"
+bus_pid=""
+keyring_pid=""
+# stop <pid-or-empty>: ends one of our children and reaps it.
+stop() {
+  if [[ -n "$1" ]]; then
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
+# The keyring first (a client of the bus), then the bus.
+trap 'stop "$keyring_pid"; stop "$bus_pid"; rm -rf "$dir"' EXIT
+trap 'exit 143' TERM INT HUP # until the command runs
+
+mkdir -p "$dir/home" "$dir/data" "$dir/config" "$dir/cache" "$dir/run"
+chmod 700 "$dir" "$dir/run"
+unset GNOME_KEYRING_CONTROL
+
+# fail <what>: says what did not start, with the private bus's and keyring's own output.
+fail() {
+  echo "with-keyring: $1:" >&2
+  cat "$dir/dbus.log" "$dir/gnome-keyring.log" 2>/dev/null >&2 || true
+  exit 1
+}
+
+dbus-daemon --session --nofork --print-address=3 3>"$dir/bus.address" >"$dir/dbus.log" 2>&1 &
+bus_pid=$!
+for _ in $(seq 1 100); do # up to ~10 s
+  if [[ -s "$dir/bus.address" ]] || ! kill -0 "$bus_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+[[ -s "$dir/bus.address" ]] || fail "dbus-daemon did not start a session bus"
+DBUS_SESSION_BUS_ADDRESS="$(head -n 1 "$dir/bus.address")"
+export DBUS_SESSION_BUS_ADDRESS
+
+# The password comes on stdin; a fresh login keyring is created with it and left unlocked.
+printf '%s' "tollgate-test" | env \
+  HOME="$dir/home" XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" \
+  XDG_CACHE_HOME="$dir/cache" XDG_RUNTIME_DIR="$dir/run" \
+  gnome-keyring-daemon --foreground --unlock --components=secrets \
+  --control-directory="$dir/run/keyring" >"$dir/gnome-keyring.log" 2>&1 &
+keyring_pid=$!
+
+ready=0
+for _ in $(seq 1 100); do # up to ~10 s
+  if secrets_answer; then ready=1; break; fi
+  if ! kill -0 "$keyring_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+[[ $ready -eq 1 ]] || fail "gnome-keyring-daemon did not provide org.freedesktop.secrets"
 
 rc=0
-_TOLLGATE_KEYRING_DIR="$keyring_dir" run_forwarding "$keyring_dir/inner.pid" \
-  dbus-run-session -- bash "$self" "$@" || rc=$?
+run_forwarding "$@" || rc=$?
 exit "$rc"
