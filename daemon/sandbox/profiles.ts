@@ -13,8 +13,17 @@ export const PROFILES_DIR = join(PROJECT_ROOT, 'daemon', 'sandbox', 'profiles');
 
 // "~/…" in the home folder; a trailing "/" marks a folder (made when missing), else a file.
 const homePath = z.string().regex(/^~\/[^\0]+$/, 'a path in the home folder, "~/…"').refine((p) => !p.split('/').includes('..'), 'no ".." in a path');
-// The values may use {agentUrl}, {integration}, {placeholder} and {home}.
+// The values may use {agentUrl}, {integration}, {placeholder}, {home} and (model.args) {model}.
 const templated = z.string().max(2000);
+
+const compiles = (r: string): boolean => {
+  try {
+    new RegExp(r);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const profileSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -33,6 +42,19 @@ export const profileSchema = z.strictObject({
   placeholder: z.string().min(8).max(200),
   state: z.array(homePath),
   hidden: z.array(homePath),
+  /**
+   * For an assistant whose built-in default model can be newer than Tollgate's prices: when the
+   * operator names no model, the first of `prefer` the integration lists is given by `args`.
+   */
+  model: z.strictObject({
+    /** Arguments that name the model, with {model}; put after the profile's own. */
+    args: z.array(templated).min(1),
+    /** Patterns (regular expressions) of an operator's argument that already names a model. */
+    namedBy: z.array(z.string().min(1).refine(compiles, 'a regular expression')),
+    /** The assistant's TOML config file, whose top-level `model` key also names one. */
+    config: homePath.optional(),
+    prefer: z.array(z.string().min(1)).min(1),
+  }).optional(),
 });
 
 export type Profile = z.infer<typeof profileSchema>;
@@ -79,15 +101,44 @@ export interface Applied {
   hidden: string[];
 }
 
-/** The profile filled in for one run: the agent's URL inside the sandbox and the integration. */
-export function applyProfile(p: Profile, agentUrl: string, integration: string, home: string = homedir()): Applied {
-  const values: Record<string, string> = { agentUrl, integration: encodeURIComponent(integration), placeholder: p.placeholder, home };
-  const fill = (s: string): string => s.replace(/\{(agentUrl|integration|placeholder|home)\}/g, (_, k: string) => values[k]!);
-  const inHome = (s: string): string => join(home, s.slice(2)).replace(/\/$/, '');
+const inHomeOf = (home: string, s: string): string => join(home, s.slice(2)).replace(/\/$/, '');
+
+/**
+ * The model the sandbox names for the assistant: none when the profile has no `model`, the operator
+ * named one (an argument, or the assistant's config file), or the integration lists none preferred.
+ */
+export function chooseModel(p: Profile, args: readonly string[], listed: readonly string[], home: string = homedir()): string | null {
+  if (!p.model) return null;
+  const named = p.model.namedBy.map((r) => new RegExp(r));
+  if (args.some((a) => named.some((r) => r.test(a)))) return null;
+  if (p.model.config && topLevelKey(inHomeOf(home, p.model.config), 'model')) return null;
+  return p.model.prefer.find((m) => listed.includes(m)) ?? null;
+}
+
+/** Whether a TOML file sets `key` before its first table. */
+function topLevelKey(file: string, key: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  for (const line of text.split('\n')) {
+    if (/^\s*\[/.test(line)) return false;
+    if (new RegExp(`^\\s*"?${key}"?\\s*=`).test(line)) return true;
+  }
+  return false;
+}
+
+/** The profile filled in for one run: the agent's URL inside the sandbox, the integration and the model chosen. */
+export function applyProfile(p: Profile, agentUrl: string, integration: string, model: string | null = null, home: string = homedir()): Applied {
+  const values: Record<string, string> = { agentUrl, integration: encodeURIComponent(integration), placeholder: p.placeholder, home, model: model ?? '' };
+  const fill = (s: string): string => s.replace(/\{(agentUrl|integration|placeholder|home|model)\}/g, (_, k: string) => values[k]!);
+  const inHome = (s: string): string => inHomeOf(home, s);
   return {
     env: Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, fill(v)])),
     unset: p.unset,
-    args: p.args.map(fill),
+    args: [...p.args, ...(model && p.model ? p.model.args : [])].map(fill),
     state: p.state.map((s) => ({ path: inHome(s), dir: s.endsWith('/') })),
     hidden: p.hidden.map(inHome),
   };

@@ -15,12 +15,13 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../client/control-client.ts';
 import type { CreateSession, IntegrationView, SessionView } from '../control-types.ts';
+import { usd } from '../money.ts';
 import { resolvePaths, type Paths } from '../paths.ts';
 import { sandboxEnv } from './env.ts';
 import { operatorFolders, realOrNull, under } from './folders.ts';
 import { AGENT_SOCKET_INSIDE, alwaysHidden, bwrapArgs, forwarderInside, type Hidden, linuxSandbox, NODE_INSIDE, OWN, probeBwrap } from './linux.ts';
 import { macosAlwaysHidden, macosProfile, macosSandbox, SANDBOX_EXEC } from './macos.ts';
-import { type Applied, applyProfile, chooseProfile, loadProfiles, type Profile } from './profiles.ts';
+import { type Applied, applyProfile, chooseModel, chooseProfile, loadProfiles, type Profile } from './profiles.ts';
 
 export interface SandboxOptions {
   work: string[];
@@ -71,6 +72,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
   const profile = chosen?.profile ?? null;
   if (chosen?.byName) say(`running ${command} as ${chosen.profile.displayName} (assistant profile "${chosen.profile.id}"; --assistant <profile> picks another)`);
   const integration = profile ? await modelIntegration(client, profile, opts) : null;
+  const model = profile && integration ? modelFor(profile, integration, args) : null;
 
   const body: CreateSession = { purpose: opts.purpose ?? sessionPurpose(command, args), owner: process.pid };
   if (opts.budget !== undefined) body.budgetUsd = opts.budget;
@@ -84,7 +86,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
     refuseReplacedProgram(command, [...work, ...ro]);
     const port = opts.agentPort ?? DEFAULT_AGENT_PORT;
     const url = `http://127.0.0.1:${port}`;
-    const applied = profile && integration ? applyProfile(profile, url, integration) : null;
+    const applied = profile && integration ? applyProfile(profile, url, integration.name, model) : null;
     const session = await client.startSession(body);
     const run: Run = { work, ro, applied, url, port, ran: false };
     try {
@@ -100,7 +102,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
     const token = randomBytes(24).toString('base64url');
     const port = opts.agentPort ?? await freePort();
     const url = `http://127.0.0.1:${port}/${token}`;
-    const applied = profile && integration ? applyProfile(profile, url, integration) : null;
+    const applied = profile && integration ? applyProfile(profile, url, integration.name, model) : null;
     const session = await client.startSession(body);
     const run = { work, ro, applied, url, port, token, ran: false };
     try {
@@ -209,7 +211,7 @@ function assistantState(applied: Applied): Hidden[] {
 }
 
 /** The approved integration of the profile's template that carries the assistant's model, or a one-line refusal. */
-async function modelIntegration(client: ControlClient, profile: Profile, opts: SandboxOptions): Promise<string> {
+async function modelIntegration(client: ControlClient, profile: Profile, opts: SandboxOptions): Promise<IntegrationView> {
   const all = await client.integrations();
   const usable = (i: IntegrationView): boolean => i.status !== 'decommissioned';
   let name: string;
@@ -235,7 +237,16 @@ async function modelIntegration(client: ControlClient, profile: Profile, opts: S
   if (opts.allow.length && !opts.allow.includes(name)) {
     throw new Error(`--allow leaves out "${name}", which carries ${profile.displayName}'s model: add --allow ${name}; the command was not run`);
   }
-  return name;
+  return all.find((i) => i.name === name)!;
+}
+
+/** The model named for the assistant when the operator names none (profiles.ts chooseModel), said in one line. */
+function modelFor(profile: Profile, integration: IntegrationView, args: readonly string[]): string | null {
+  const pricing = integration.spec.pricing;
+  const listed = 'tokens' in pricing && pricing.tokens ? Object.keys(pricing.tokens.models) : [];
+  const model = chooseModel(profile, args, listed);
+  if (model) say(`${profile.displayName} runs with ${model}, the first of its preferred models that "${integration.name}" prices (its built-in default may be newer than Tollgate's prices; name another with -m <model>)`);
+  return model;
 }
 
 function sessionPurpose(command: string, args: string[]): string {
@@ -253,7 +264,7 @@ async function endSession(client: ControlClient, session: SessionView, ran: bool
   if (!ran) return;
   try {
     const s = await client.session(session.id);
-    say(`session ${s.id} spent $${s.spentUsd.toFixed(4)} in ${s.calls} call${s.calls === 1 ? '' : 's'}${s.reservedUsd > 0 ? ` (+$${s.reservedUsd.toFixed(4)} in flight)` : ''}`);
+    say(`session ${s.id} spent ${usd(s.spentUsd)} in ${s.calls} call${s.calls === 1 ? '' : 's'}${s.reservedUsd > 0 ? ` (+${usd(s.reservedUsd)} in flight)` : ''}`);
   } catch (e) {
     say(`session ${session.id}: its spend could not be read (${(e as Error).message})`);
   }

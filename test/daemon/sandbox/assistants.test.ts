@@ -32,6 +32,50 @@ function responsesEvents(model: string): [string, unknown][] {
   return events;
 }
 
+// A turn in which the model has Codex run a shell command, through its `exec` tool (JavaScript
+// calling the nested exec_command tool, as Codex declares it in the request).
+const COMMAND_PROMPT = 'Write the marker file';
+// The file it writes: in the test's work folder (set once that exists).
+let marker = '';
+const command = (): string => `echo written-by-an-assistant > ${marker} && cat ${marker}`;
+
+function toolCallEvents(model: string): [string, unknown][] {
+  const item = { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'call_1', name: 'exec', input: `const r = await tools.exec_command({ cmd: ${JSON.stringify(command())} });\ntext(r.output);` };
+  const done = { ...response(RESPONSES_USAGE, model), output: [item] };
+  return [
+    ['response.created', { type: 'response.created', response: { ...done, status: 'in_progress', output: [], usage: null } }],
+    ['response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', input: '' } }],
+    ['response.output_item.done', { type: 'response.output_item.done', output_index: 0, item }],
+    ['response.completed', { type: 'response.completed', response: done }],
+  ];
+}
+
+/** Claude Code's turn: its Bash tool, asked to run the same command. */
+function toolUseEvents(model: string): [string, unknown][] {
+  const input = JSON.stringify({ command: command(), description: 'Write the marker file' });
+  return [
+    ['message_start', { type: 'message_start', message: { id: 'msg_tool', type: 'message', role: 'assistant', content: [], model, stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } } }],
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {} } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: input } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: ANTHROPIC_USAGE.output_tokens } }],
+    ['message_stop', { type: 'message_stop' }],
+  ];
+}
+
+/** The result Claude Code sent back for its tool, if this request carries one. */
+const toolResult = (body: any): string | null => {
+  const last = (body.messages ?? []).at(-1);
+  const result = Array.isArray(last?.content) ? last.content.find((c: any) => c.type === 'tool_result') : undefined;
+  return result ? JSON.stringify(result.content) : null;
+};
+
+/** The output Codex sent back for the tool call, if this request carries one. */
+const toolOutput = (body: any): string | null => {
+  const out = (body.input ?? []).find((i: any) => i.type === 'custom_tool_call_output' || i.type === 'function_call_output');
+  return out ? JSON.stringify(out.output) : null;
+};
+
 /** The mock provider: Anthropic's Messages API and OpenAI's Responses API, streamed and not. */
 function provider(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
   const url = (req.url ?? '').split('?')[0];
@@ -46,11 +90,15 @@ function provider(req: IncomingMessage, res: ServerResponse, raw: Buffer): void 
     res.end(sse(events));
   };
   if (url === '/v1/messages') {
+    const asked = JSON.stringify(body.messages ?? '').includes(COMMAND_PROMPT);
+    if (body.stream && asked && toolResult(body) === null) return stream(toolUseEvents(body.model));
     if (body.stream) return stream(anthropicStream({ ...ANTHROPIC_USAGE, output_tokens: 1 }, { output_tokens: ANTHROPIC_USAGE.output_tokens }, body.model));
     return json(200, anthropicMessage(ANTHROPIC_USAGE, body.model))(req, res, raw) as void;
   }
   if (url === '/v1/messages/count_tokens') return json(200, { input_tokens: 10 })(req, res, raw) as void;
   if (url === '/v1/responses') {
+    const asked = JSON.stringify(body.input ?? '').includes(COMMAND_PROMPT);
+    if (body.stream && asked && toolOutput(body) === null) return stream(toolCallEvents(body.model));
     if (body.stream) return stream(responsesEvents(body.model));
     return json(200, response(RESPONSES_USAGE, body.model))(req, res, raw) as void;
   }
@@ -81,15 +129,8 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       keys[template] = `tg-model-key-${template}-${'k'.repeat(24)}`;
       expect((await t.control('PUT', `/v1/integrations/${template}/key`, { key: keys[template] })).status).toBe(200);
     }
-    // Codex's default model is newer than the price dataset: the operator prices it, as its nearest
-    // listed one here. (Claude Code's default, claude-opus-5-5, is in the template.)
-    for (const [name, alias, like] of [['openai', 'gpt-6.2-sol', 'gpt-6-sol']] as const) {
-      const spec = (await t.control('GET', `/v1/integrations/${name}`)).json.integration.spec;
-      const models = { ...spec.pricing.tokens.models, [alias]: spec.pricing.tokens.models[like] };
-      const patched = await t.control('PATCH', `/v1/integrations/${name}`, { pricing: { ...spec.pricing, tokens: { ...spec.pricing.tokens, models } } });
-      expect(patched.status, patched.text).toBe(200);
-    }
     work = mkdtempSync(join(base, 'work-'));
+    marker = join(work, 'marker.txt');
     home = mkdtempSync(join(base, 'home-'));
     mkdirSync(join(home, '.claude'));
     writeFileSync(join(home, '.claude', '.credentials.json'), '{"claudeAiOauth":{"accessToken":"sk-ant-oat01-secret-of-the-host"}}');
@@ -138,15 +179,44 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(r.stdout).toContain(ANSWER);
       const sent = t.upstream.requests.slice(before);
       expect(sent.map((q) => `${q.method} ${q.url}`)).toEqual(['POST /v1/responses']);
-      expect(JSON.parse(sent[0]!.body.toString()).stream).toBe(true);
+      // Its built-in default is newer than the price dataset: the profile named a listed one, and said so.
+      expect(JSON.parse(sent[0]!.body.toString())).toMatchObject({ stream: true, model: 'gpt-6-sol' });
+      expect(r.stderr).toMatch(/^tollgate: Codex CLI runs with gpt-6-sol, the first of its preferred models that "openai" prices .*name another with -m <model>\)$/m);
       expect(sent[0]!.headers.authorization).toBe(`Bearer ${keys.openai}`);
       expect(JSON.stringify(sent[0]!.rawHeaders)).not.toContain('tollgate-placeholder');
-      const p = await price('openai', 'gpt-6.2-sol');
+      const p = await price('openai', 'gpt-6-sol');
       const cost = Math.round(RESPONSES_USAGE.input_tokens * p.input + RESPONSES_USAGE.output_tokens * p.output);
       const end = ended(r.stderr)!;
       expect([end[2], end[3]]).toEqual([(cost / 1e6).toFixed(4), '1']);
       const [record] = await records(`&session=${end[1]}`);
       expect(record).toMatchObject({ integration: 'openai', outcome: 'ok', session: end[1], purpose: 'codex, asked to say hello', cost });
+    });
+
+    it('claude -p runs a shell command the model asks for (its Bash tool, allowed), inside the sandbox, in the work folder', async () => {
+      rmSync(marker, { force: true });
+      const before = t.upstream.requests.length;
+      const r = await sandbox(['--', 'claude', '-p', COMMAND_PROMPT, '--allowedTools', 'Bash']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(marker, 'utf8')).toBe('written-by-an-assistant\n');
+      const sent = t.upstream.requests.slice(before).map((q) => JSON.parse(q.body.toString()));
+      expect(sent.filter((b) => JSON.stringify(b.messages).includes(COMMAND_PROMPT))).toHaveLength(2);
+      expect(toolResult(sent.at(-1))).toContain('written-by-an-assistant');
+      expect(r.stdout).toContain(ANSWER);
+    });
+
+    it('codex exec runs a shell command the model asks for, inside the sandbox, in the work folder; both turns metered', async () => {
+      rmSync(marker, { force: true });
+      const before = t.upstream.requests.length;
+      const r = await sandbox(['--', 'codex', 'exec', '--skip-git-repo-check', '-C', work, COMMAND_PROMPT]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(marker, 'utf8')).toBe('written-by-an-assistant\n');
+      const sent = t.upstream.requests.slice(before).map((q) => JSON.parse(q.body.toString()));
+      expect(sent).toHaveLength(2);
+      expect(toolOutput(sent[1])).toContain('written-by-an-assistant');
+      expect(r.stdout).toContain(ANSWER);
+      const end = ended(r.stderr)!;
+      expect(end[3]).toBe('2');
+      expect((await records(`&session=${end[1]}`)).map((c) => c.outcome)).toEqual(['ok', 'ok']);
     });
 
     it.each([

@@ -1,10 +1,11 @@
 // Assistant profiles are data (daemon/sandbox/profiles/*.json): each shipped one loads, is chosen by
 // the program's name, and fills in the agent's URL and the integration; a bad one is refused by name.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyProfile, chooseProfile, loadProfiles } from '../../../daemon/sandbox/profiles.ts';
+import { loadTemplates } from '../../../daemon/integrations/templates.ts';
+import { applyProfile, chooseModel, chooseProfile, loadProfiles } from '../../../daemon/sandbox/profiles.ts';
 
 describe('assistant profiles', () => {
   const profiles = loadProfiles();
@@ -26,7 +27,7 @@ describe('assistant profiles', () => {
   });
 
   it('points Claude Code at the integration, with a placeholder key and its non-essential traffic off; its login hidden', () => {
-    const a = applyProfile(profiles.get('claude-code')!, 'http://127.0.0.1:8787', 'anthropic', '/home/ada');
+    const a = applyProfile(profiles.get('claude-code')!, 'http://127.0.0.1:8787', 'anthropic', null, '/home/ada');
     expect(a.env).toMatchObject({
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:8787/v1/call/anthropic', ANTHROPIC_AUTH_TOKEN: 'tollgate-placeholder-not-a-key', CLAUDE_CONFIG_DIR: '/home/ada/.claude',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', DISABLE_AUTOUPDATER: '1',
@@ -37,7 +38,7 @@ describe('assistant profiles', () => {
   });
 
   it('points Codex at the integration with a provider of its own (Responses API, no retries), by -c overrides', () => {
-    const a = applyProfile(profiles.get('codex')!, 'http://127.0.0.1:8787', 'openai', '/home/ada');
+    const a = applyProfile(profiles.get('codex')!, 'http://127.0.0.1:8787', 'openai', null, '/home/ada');
     expect(a.args).toContain('model_providers.tollgate.base_url="http://127.0.0.1:8787/v1/call/openai/v1"');
     expect(a.args).toContain('model_providers.tollgate.wire_api="responses"');
     expect(a.args).toContain('model_providers.tollgate.stream_max_retries=0');
@@ -47,6 +48,32 @@ describe('assistant profiles', () => {
     expect(a.hidden).toEqual(['/home/ada/.codex/auth.json']);
   });
 
+  it("names Codex's model when the operator names none: the first preferred one the integration prices", () => {
+    const codex = profiles.get('codex')!;
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-home-'));
+    try {
+      const listed = loadTemplates().get('openai')!.pricing.tokens!.models;
+      const model = chooseModel(codex, ['exec', 'Say hello'], Object.keys(listed), home);
+      expect(model).toBe('gpt-6-sol');
+      expect(applyProfile(codex, 'http://127.0.0.1:8787', 'openai', model, home).args.slice(-2)).toEqual(['-c', 'model="gpt-6-sol"']);
+      expect(chooseModel(codex, ['exec', 'Say hello'], ['gpt-6.2-sol', 'gpt-6-sol'], home)).toBe('gpt-6.2-sol');
+      expect(chooseModel(codex, ['exec', 'Say hello'], ['gpt-4o'], home)).toBeNull();
+      // The operator's own choice stands: an argument, a config profile, or the config file.
+      for (const args of [['-m', 'o3', 'exec', 'x'], ['--model=o3', 'exec'], ['-mo3'], ['exec', '-c', 'model="o3"', 'x'], ['--profile', 'work'], ['-c', 'model = "o3"']]) {
+        expect(chooseModel(codex, args, Object.keys(listed), home), args.join(' ')).toBeNull();
+      }
+      mkdirSync(join(home, '.codex'));
+      writeFileSync(join(home, '.codex', 'config.toml'), '[profiles.work]\nmodel = "o3"\n');
+      expect(chooseModel(codex, ['exec', 'x'], Object.keys(listed), home)).toBe('gpt-6-sol');
+      writeFileSync(join(home, '.codex', 'config.toml'), '# mine\nmodel = "o3"\n[profiles.work]\n');
+      expect(chooseModel(codex, ['exec', 'x'], Object.keys(listed), home)).toBeNull();
+      // Claude Code's default is in the template: its profile names none.
+      expect(chooseModel(profiles.get('claude-code')!, ['-p', 'x'], ['claude-opus-5-5'], home)).toBeNull();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a bad profile file, naming it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-profiles-'));
     try {
@@ -54,6 +81,8 @@ describe('assistant profiles', () => {
       expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: state\.0: /);
       writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex') }));
       expect(() => loadProfiles(dir)).toThrow(/its id is "codex"; the file must be named codex\.json/);
+      writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex'), id: 'x', model: { ...profiles.get('codex')!.model, namedBy: ['(-m'] } }));
+      expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: model\.namedBy\.0: a regular expression/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
