@@ -11,6 +11,7 @@ import { Integrations } from './pages/Integrations.tsx';
 import { Overview } from './pages/Overview.tsx';
 import { Proposals } from './pages/Proposals.tsx';
 import { Sessions } from './pages/Sessions.tsx';
+import { Settings } from './pages/Settings.tsx';
 
 type Daemon = { kind: 'checking' } | { kind: 'up'; state: DaemonState } | { kind: 'down' } | { kind: 'unreachable'; message: string };
 
@@ -94,6 +95,8 @@ export function App() {
             return <Alerts highlight={highlight} />;
           case 'proposals':
             return <Proposals onApprove={approve} />;
+          case 'settings':
+            return <Settings />;
         }
     }
   }

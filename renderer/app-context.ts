@@ -9,6 +9,7 @@ export const PAGES = [
   { id: 'activity', label: 'Activity' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'proposals', label: 'Proposals' },
+  { id: 'settings', label: 'Settings' },
 ] as const;
 
 export type Page = (typeof PAGES)[number]['id'];

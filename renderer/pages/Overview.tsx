@@ -5,7 +5,7 @@ import { Badge, StatusBadge } from '../components/Badge.tsx';
 import { DailyChart } from '../components/DailyChart.tsx';
 import { Loadable } from '../components/Loadable.tsx';
 import { SpendBar } from '../components/SpendBar.tsx';
-import { date } from '../format.ts';
+import { date, usd } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 
 export function Overview() {
@@ -30,8 +30,8 @@ export function Overview() {
 }
 
 function SpendSection({ report }: { report: SpendReport }) {
-  const { navigate } = useApp();
   const live = report.integrations.filter((i) => i.status !== 'decommissioned');
+  const gone = report.integrations.filter((i) => i.status === 'decommissioned');
   const capsTotal = live.reduce((s, i) => s + i.capUsd, 0);
   return (
     <section aria-labelledby="spend-title">
@@ -40,10 +40,10 @@ function SpendSection({ report }: { report: SpendReport }) {
         Since {date(report.period.startsAt)}; caps reset on <strong>{date(report.period.resetsAt)}</strong>.
       </p>
       {live.length === 0 ? (
-        <div className="empty">
-          <p>No integrations yet — add one from a template.</p>
-          <button type="button" onClick={() => navigate('integrations')}>Go to Integrations</button>
-        </div>
+        <>
+          <NoLiveIntegrations decommissioned={gone.length} />
+          {report.totalSpentUsd > 0 && <p>Spent this period: <strong>{usd(report.totalSpentUsd)}</strong>, by integrations since decommissioned.</p>}
+        </>
       ) : (
         <>
           <SpendBar
@@ -61,7 +61,41 @@ function SpendSection({ report }: { report: SpendReport }) {
           </ul>
         </>
       )}
+      <DecommissionedSpend integrations={gone} />
     </section>
+  );
+}
+
+/** Nothing can make calls: either nothing was ever added, or everything was decommissioned. */
+function NoLiveIntegrations({ decommissioned }: { decommissioned: number }) {
+  const { navigate } = useApp();
+  return (
+    <div className="empty">
+      <p>
+        {decommissioned === 0
+          ? 'No integrations yet — add one from a template.'
+          : `No active integrations — ${decommissioned} decommissioned. Add one from a template to let the assistant call again.`}
+      </p>
+      <button type="button" onClick={() => navigate('integrations')}>Go to Integrations</button>
+    </div>
+  );
+}
+
+/** What integrations decommissioned since spent this period: it still counts towards the total and the global cap. */
+function DecommissionedSpend({ integrations }: { integrations: SpendReport['integrations'] }) {
+  const spent = integrations.filter((i) => i.spentUsd > 0);
+  if (spent.length === 0) return null;
+  return (
+    <ul className="spend-list" aria-label="Spend by decommissioned integrations">
+      {spent.map((i) => (
+        <li key={i.name} className="spend">
+          <div className="spend-head">
+            <span className="spend-label">{i.name} <StatusBadge status={i.status} /></span>
+            <span className="spend-figures">{usd(i.spentUsd)} spent</span>
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }
 

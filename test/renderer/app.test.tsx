@@ -10,7 +10,7 @@ const notRunning = () => refused('daemon_not_running', 'the Tollgate daemon is n
 describe('the window', () => {
   it('navigates between pages from the nav', async () => {
     const { user } = await renderApp();
-    for (const page of ['Integrations', 'Sessions', 'Activity', 'Alerts', 'Proposals', 'Overview']) {
+    for (const page of ['Integrations', 'Sessions', 'Activity', 'Alerts', 'Proposals', 'Settings', 'Overview']) {
       await user.click(screen.getByRole('link', { name: page }));
       expect(await screen.findByRole('heading', { level: 1, name: page })).toBeTruthy();
       expect(screen.getByRole('link', { name: page }).getAttribute('aria-current')).toBe('page');

@@ -46,6 +46,32 @@ describe('Overview', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Alerts' })).toBeTruthy();
   });
 
+  it('after the last integration is decommissioned, says so, and still shows what it spent this period', async () => {
+    const gone = { ...spendReport.integrations[0]!, status: 'decommissioned' as const, spentUsd: 1.2, remainingUsd: 0 };
+    const never = { ...spendReport.integrations[1]!, name: 'old-search', status: 'decommissioned' as const, spentUsd: 0, reservedUsd: 0 };
+    const report = { ...spendReport, totalSpentUsd: 1.2, integrations: [gone, never], daily: spendReport.daily.filter((d) => d.integration === 'brave-search') };
+    await renderApp(new FakeBridge().respond('spend', () => ok(report)));
+    expect(await screen.findByText('No active integrations — 2 decommissioned. Add one from a template to let the assistant call again.')).toBeTruthy();
+    expect(screen.queryByText(/No integrations yet/)).toBeNull();
+    expect(screen.getByText(/^Spent this period:/).textContent).toBe('Spent this period: $1.20, by integrations since decommissioned.');
+    const spent = screen.getByRole('list', { name: 'Spend by decommissioned integrations' });
+    expect(within(spent).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['brave-search decommissioned$1.20 spent']);
+    expect(screen.getByRole('img', { name: /\$1\.20 in total/ })).toBeTruthy();
+    expect(within(screen.getByRole('list', { name: 'Integrations in the chart' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['brave-search']);
+  });
+
+  it('lists spend by integrations decommissioned this period beside the live ones, so the figures add up', async () => {
+    const report = {
+      ...spendReport,
+      totalSpentUsd: 6.2,
+      integrations: [...spendReport.integrations, { name: 'old-search', status: 'decommissioned' as const, spentUsd: 1, reservedUsd: 0, capUsd: 2, remainingUsd: 0 }],
+    };
+    await renderApp(new FakeBridge().respond('spend', () => ok(report)));
+    expect((await screen.findByRole('meter', { name: 'Overall spend' })).getAttribute('aria-valuetext')).toBe('$6.20 of $15.00');
+    expect(screen.queryByRole('meter', { name: 'old-search spend' })).toBeNull();
+    expect(within(screen.getByRole('list', { name: 'Spend by decommissioned integrations' })).getByText('$1.00 spent')).toBeTruthy();
+  });
+
   it('has a clear empty state', async () => {
     await renderApp(new FakeBridge().respond('spend', () => ok(emptySpend)));
     expect(await screen.findByText('No integrations yet — add one from a template.')).toBeTruthy();

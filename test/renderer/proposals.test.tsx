@@ -7,6 +7,12 @@ import { renderApp } from './render.tsx';
 const KEY = 'exa-not-a-real-key-0987654321';
 const withProposals = () => new FakeBridge().respond('proposals', () => ok([newIntegrationProposal, raiseCapProposal]));
 const value = (label: string) => (screen.getByLabelText(label) as HTMLInputElement).value;
+/** A card's facts list, term → definition. */
+function factsOf(card: HTMLElement, name: string): Record<string, string> {
+  const list = card.querySelector(`dl[aria-label="${name}"]`);
+  if (!list) throw new Error(`no facts named ${name}`);
+  return Object.fromEntries([...list.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+}
 
 describe('Proposals', () => {
   it('shows what the assistant asked for and why', async () => {
@@ -15,6 +21,46 @@ describe('Proposals', () => {
     expect(within(p).getByText('Brave does not index academic papers well.')).toBeTruthy();
     expect(within(p).getByText('Find papers for the literature review')).toBeTruthy();
     expect(screen.getByRole('article', { name: 'Raise the cap of brave-search to $20.00' })).toBeTruthy();
+  });
+
+  it('a cap proposal shows the cap the integration has now beside the one asked for', async () => {
+    await renderApp(withProposals(), 'Proposals');
+    const p = await screen.findByRole('article', { name: 'Raise the cap of brave-search to $20.00' });
+    expect(factsOf(p, 'Cap')).toEqual({ 'Cap now': '$10.00 — $1.20 spent this period', 'Asked for': '$20.00 ($10.00 more, 2× the cap now)' });
+  });
+
+  it('a cap proposal for an integration that is gone says so', async () => {
+    const proposal = { ...raiseCapProposal, body: { ...raiseCapProposal.body, integration: 'nowhere' } };
+    await renderApp(new FakeBridge().respond('proposals', () => ok([proposal])), 'Proposals');
+    const p = await screen.findByRole('article', { name: 'Raise the cap of nowhere to $20.00' });
+    expect(factsOf(p, 'Cap')['Cap now']).toBe('There is no integration named nowhere.');
+  });
+
+  it('a new-integration proposal shows in full what it would allow, the template filling in what the assistant left out', async () => {
+    await renderApp(withProposals(), 'Proposals');
+    const p = await screen.findByRole('article', { name: 'New integration: exa-research' });
+    expect(factsOf(p, 'Asked for')).toEqual({
+      Purpose: 'Find papers for the literature review',
+      Template: 'Exa (exa)',
+      Host: 'https://api.exa.ai',
+      Routes: 'POST /search',
+      Auth: 'Header x-api-key',
+      Pricing: 'the cost the provider reports at /costDollars/total; each call reserves at most $0.25',
+      'Rate limit': '30 a minute, 4 at once',
+      'Monthly cap': '$8.00',
+    });
+  });
+
+  it('a new-integration proposal without a template says what is not given', async () => {
+    const proposal = { ...newIntegrationProposal, body: { kind: 'new_integration' as const, name: 'acme', purpose: 'Look things up', justification: 'Needed.' } };
+    await renderApp(new FakeBridge().respond('proposals', () => ok([proposal])), 'Proposals');
+    const p = await screen.findByRole('article', { name: 'New integration: acme' });
+    expect(factsOf(p, 'Asked for')).toEqual({
+      Purpose: 'Look things up',
+      Host: 'Not given: you set it when approving',
+      Routes: 'Not given: you set it when approving',
+      'Monthly cap': 'Not given: you set it when approving',
+    });
   });
 
   it('approving a new integration opens the add form pre-filled; saving approves, then sets the key', async () => {
