@@ -9,7 +9,7 @@ import { withDeadline } from '../keychain/deadline.ts';
 import { keytarKeychain } from '../keychain/keytar-keychain.ts';
 import { AUDIT_KEY_ACCOUNT, KEYCHAIN_SERVICE, KeychainUnavailableError } from '../keychain/keychain.ts';
 import { resolvePaths } from '../paths.ts';
-import { canOfferKeyringSession, KEYRING_SESSION_ENV, keyringFolder, runInKeyringSession } from '../process/keyring-session.ts';
+import { canOfferKeyringSession, KEYRING_SESSION_ENV, keyringFolder, startInKeyringSession } from '../process/keyring-session.ts';
 import { startDaemonDetached, startTray } from '../process/launch.ts';
 import { AlreadyRunning } from '../process/pid-file.ts';
 import { serve } from '../process/serve.ts';
@@ -52,9 +52,9 @@ function keychain() {
 
 function noKeychain(e: KeychainUnavailableError): never {
   if (process.env[KEYRING_SESSION_ENV] === '1') {
-    // The keyring session made or unlocked the login keyring with the typed password; one that
-    // stays locked was made earlier with another.
-    fail(`the keyring password did not unlock the keyring (${e.message}). If ${keyringFolder()} holds a login keyring from an earlier start, run "npm start" again and type its password; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
+    // The keyring session unlocked the login keyring with the typed password, or made a new one with
+    // it: one that stays locked was made earlier with another.
+    fail(`the password did not unlock the keyring in ${keyringFolder()} (${e.message}). Run "npm start" again and type the password chosen when it was made; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
   }
   fail(`no usable OS keychain (${e.message}); Tollgate will not start without one. Unlock your keychain, or on a Linux machine without a desktop session run "npm start" from a terminal to unlock a gnome-keyring for Tollgate.`);
 }
@@ -75,14 +75,9 @@ export async function start(): Promise<void> {
       if (!(e instanceof KeychainUnavailableError)) throw e;
       if (!canOfferKeyringSession()) noKeychain(e);
       console.log(`tollgate: no OS keychain answers here (${e.message}).`);
-      console.log('tollgate: Tollgate can run your gnome-keyring for itself, in a private session. Keys are stored there, encrypted with this password (choose one the first time).');
-      const password = await promptSecret('Keyring password: ');
-      // The private bus and its keyring last only as long as the command dbus-run-session runs, and
-      // the daemon reads keys from them on every call: so the daemon is that command, in the
-      // foreground of this terminal, not detached. (No tray here: a machine without a Secret
-      // Service has no desktop session either.)
-      console.log('tollgate: the daemon runs in this terminal; use "npx tollgate --help" in another one to manage it.');
-      process.exit(await runInKeyringSession(password, [process.execPath, BIN, 'daemon']));
+      // No tray here: a machine without a Secret Service has no desktop session either.
+      const term = { secret: promptSecret, out: (line: string) => console.log(line) };
+      process.exit(await startInKeyringSession({ command: [process.execPath, BIN, 'daemon'], answers: () => client.isRunning(), term }));
     }
     const { pid, log } = await startDaemonDetached({ root: PROJECT_ROOT, node: process.execPath, paths, answers: () => client.isRunning() });
     daemon = `daemon started in the background (pid ${pid}, output in ${log})`;
