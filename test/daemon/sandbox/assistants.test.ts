@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assistantBins } from '../../helpers/assistants.ts';
-import { haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed } from '../../helpers/daemon-process.ts';
+import { BIN, haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed, waitFor } from '../../helpers/daemon-process.ts';
 import { json } from '../../helpers/upstream.ts';
 import { anthropicStream, anthropicMessage, response, responsesStream, sse, TEXT } from '../pricing/streams.ts';
 
@@ -191,6 +191,49 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       const [record] = await records(`&session=${end[1]}`);
       expect(record).toMatchObject({ integration: 'openai', outcome: 'ok', session: end[1], purpose: 'codex, asked to say hello', cost });
     });
+
+    // Claude Code as people run it, on a terminal. Its first-run screens (theme, trusting the folder)
+    // are its own and were passed once before: they are recorded in ~/.claude/.claude.json, as after
+    // a first run. Keys go in only once the screen has been still for a moment; Enter is pressed
+    // again only while the prompt was not taken (a second Enter on an empty prompt does nothing).
+    it.skipIf(!haveCommands('script'))('claude on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
+      writeFileSync(join(home, '.claude', '.claude.json'), JSON.stringify({
+        hasCompletedOnboarding: true, theme: 'dark', projects: { [work]: { hasTrustDialogAccepted: true, allowedTools: [] } },
+      }));
+      const before = t.upstream.requests.length;
+      const full = { ...process.env, TOLLGATE_HOME: t.home, TOLLGATE_KEYCHAIN_SERVICE: t.service, NODE_EXTRA_CA_CERTS: t.pki.caCertPath, ...env().env, NODE_OPTIONS: undefined, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' };
+      const line = [NODE, BIN, 'sandbox', '--work', work, ...SHOWN_IN_SANDBOX, '--', 'claude'].map((a) => `'${a}'`).join(' ');
+      const p = spawn('script', ['-qfec', line, '/dev/null'], { env: full as NodeJS.ProcessEnv, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
+      let screen = '';
+      let changedAt = Date.now();
+      const seen = (d: Buffer) => {
+        screen += d.toString().replace(/\x1b(\[[0-9;?<>]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, '');
+        changedAt = Date.now();
+      };
+      p.stdout!.on('data', seen);
+      p.stderr!.on('data', seen);
+      const still = () => waitFor(() => Date.now() - changedAt > 1_500, 'claude\'s screen to settle', 60_000);
+      const sentNow = () => t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/messages') && q.body.toString().includes('Say hello'));
+      try {
+        await waitFor(() => /tollgate:runningclaudeasClaudeCode/.test(screen) && screen.length > 200, `claude's screen; it shows: ${screen.slice(-500)}`, 60_000);
+        await still();
+        p.stdin!.write('Say hello');
+        await waitFor(() => screen.includes('Sayhello'), `the prompt typed on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
+        await still();
+        await waitFor(() => {
+          if (sentNow().length) return true;
+          if (Date.now() - changedAt > 3_000) p.stdin!.write('\r');
+          return false;
+        }, `the prompt sent; claude's screen shows: ${screen.slice(-500)}`, 60_000);
+        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
+      } finally {
+        p.kill('SIGKILL');
+      }
+      for (const q of t.upstream.requests.slice(before)) {
+        expect(q.headers['x-api-key']).toBe(keys.anthropic);
+        expect(JSON.stringify(q.rawHeaders)).not.toContain('tollgate-placeholder');
+      }
+    }, 180_000);
 
     it('claude -p runs a shell command the model asks for (its Bash tool, allowed), inside the sandbox, in the work folder', async () => {
       rmSync(marker, { force: true });
