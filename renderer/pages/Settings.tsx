@@ -153,7 +153,7 @@ function SettingsForm({ settings }: { settings: SettingsValue }) {
         />
       </fieldset>
 
-      <OutcomeMessage outcome={outcome?.tone === 'error' ? { ...outcome, text: `Not saved: ${outcome.text} Your edits are kept.` } : outcome} />
+      <OutcomeMessage outcome={outcome?.tone === 'error' ? { ...outcome, text: `Not saved; your edits are kept. The daemon said: ${outcome.text}` } : outcome} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy || !dirty || read.errors !== undefined}>Save changes</button>
         <button type="button" onClick={() => setEdits({})} disabled={busy || Object.keys(edits).length === 0}>Discard changes</button>

@@ -79,7 +79,7 @@ describe('the Tollgate window, driven in Chromium', () => {
     // Main's confirmation named exactly this change, key included.
     const confirmation = bridge.confirmations.at(-1)!;
     expect(confirmation.title).toBe('Approve a new integration: brave-search');
-    expect(confirmation.details).toEqual(expect.arrayContaining(['Monthly cap: 0.02 USD', 'Its key goes into the OS keychain.']));
+    expect(confirmation.details).toEqual(expect.arrayContaining(['Monthly cap: $0.02', 'Its key goes into the OS keychain.']));
     expect(await keytar.getPassword(h.service, 'brave-search')).toBe(KEY);
     // The key is gone from the page once saved.
     expect(await page.content()).not.toContain(KEY);
@@ -124,7 +124,7 @@ describe('the Tollgate window, driven in Chromium', () => {
     const form = page.getByRole('region', { name: 'Approve: raise the cap of brave-search' });
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
-    expect(bridge.confirmations.at(-1)!.title).toBe('Approve: raise the cap of brave-search to 1.00 USD');
+    expect(bridge.confirmations.at(-1)!.title).toBe('Approve: raise the cap of brave-search to $1.00');
     expect((await h.agent('GET', `/v1/proposals/${proposed.json.id}`)).json.status).toBe('approved');
     expect((await h.call('brave-search', '/res/v1/web/search?q=after')).status).toBe(200);
   });
@@ -161,7 +161,51 @@ describe('the Tollgate window, driven in Chromium', () => {
     expect(await keytar.getPassword(h.service, 'brave-search')).toBeNull();
     expect((await h.call('brave-search', '/res/v1/web/search?q=gone')).headers['tollgate-error']).toBe('not_allowlisted');
     await nav('Overview');
+    // The period's spend stays on the page, and the page says why nothing is listed against a cap.
+    await page.getByText('No active integrations — 1 decommissioned.', { exact: false }).waitFor();
+    await expect(page.getByRole('list', { name: 'Spend by decommissioned integrations' }).textContent()).resolves.toMatch(/brave-search.*spent/);
     await shot('09-overview');
+  });
+
+  it('changes a setting after the confirmation; a refused one shows the daemon\'s reason beside the field, edits kept', async () => {
+    await nav('Settings');
+    const form = page.getByRole('form', { name: 'Settings' });
+    await form.getByLabel('Cap the spend of all integrations together').check();
+    await form.getByLabel('Global cap (USD)').fill('100');
+    await form.getByLabel('Warn about calls outside active hours').check();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: global cap, active hours.' }).waitFor();
+    expect(bridge.confirmations.at(-1)).toEqual({
+      title: 'Change Tollgate settings',
+      widens: false,
+      details: [expect.stringMatching(/^globalCapUsd: .*100/), expect.stringMatching(/^activeHours: .*09:00.*17:00/)],
+    });
+    expect((await h.control('GET', '/v1/settings')).json.settings).toMatchObject({ globalCapUsd: 100, activeHours: { start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5] } });
+    await shot('10-settings');
+
+    // Removing the cap widens: the dialog says so; cancelled, nothing changes.
+    await form.getByLabel('Cap the spend of all integrations together').uncheck();
+    bridge.answer = false;
+    try {
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Cancelled — nothing changed').waitFor();
+    } finally {
+      bridge.answer = true;
+    }
+    expect(bridge.confirmations.at(-1)).toMatchObject({ details: [expect.stringMatching(/^globalCapUsd: /)], widens: true });
+    expect((await h.control('GET', '/v1/settings')).json.settings.globalCapUsd).toBe(100);
+    expect(await form.getByLabel('Cap the spend of all integrations together').isChecked()).toBe(false);
+    await form.getByRole('button', { name: 'Discard changes' }).click();
+
+    await form.getByLabel('Reset day').fill('31');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not saved' }).waitFor();
+    await expect(form.getByLabel('Reset day').getAttribute('aria-invalid')).resolves.toBe('true');
+    // Beside the field, not only in the message at the foot.
+    await expect(form.locator('.field.invalid').getByText(/expected number to be <=28/).isVisible()).resolves.toBe(true);
+    await expect(form.getByLabel('Reset day').inputValue()).resolves.toBe('31');
+    expect((await h.control('GET', '/v1/settings')).json.settings.resetDay).toBe(1);
+    await shot('11-settings-refused');
   });
 
   it('logged no errors in the page', () => {

@@ -124,7 +124,7 @@ describe('Settings', () => {
     await user.type(input('Reset day'), '31');
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
 
-    expect((await screen.findByRole('alert')).textContent).toMatch(/^Not saved: timeZone: must be an IANA time zone .* Your edits are kept\.$/);
+    expect((await screen.findByRole('alert')).textContent).toBe('Not saved; your edits are kept. The daemon said: timeZone: must be an IANA time zone such as Europe/Berlin; resetDay: Too big: expected number to be <=28');
     expect(input('Time zone').getAttribute('aria-invalid')).toBe('true');
     expect(description(input('Time zone'))).toMatch(/^must be an IANA time zone such as Europe\/Berlin /);
     expect(description(input('Reset day'))).toMatch(/^Too big: expected number to be <=28 /);
