@@ -34,6 +34,7 @@ const WEEK = [
 ];
 
 const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+const MACHINE_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
  * Only the fields the operator edited are kept as typed: the rest follow the daemon (a change
@@ -64,7 +65,7 @@ function SettingsForm({ settings }: { settings: SettingsValue }) {
         <legend>Spend period</legend>
         <TextField
           label="Time zone"
-          hint="An IANA name such as Europe/Berlin. Periods start at midnight in it, and active hours are read in it."
+          hint={`An IANA name such as Europe/Berlin (this computer's is ${MACHINE_ZONE}). Periods start at midnight in it, and active hours are read in it.`}
           error={errors.timeZone}
           value={draft.timeZone}
           onChange={set('timeZone')}
