@@ -13,7 +13,7 @@ export const PROFILES_DIR = join(PROJECT_ROOT, 'daemon', 'sandbox', 'profiles');
 
 // "~/…" in the home folder; a trailing "/" marks a folder (made when missing), else a file.
 const homePath = z.string().regex(/^~\/[^\0]+$/, 'a path in the home folder, "~/…"').refine((p) => !p.split('/').includes('..'), 'no ".." in a path');
-// The values may use {agentUrl}, {integration}, {placeholder}, {home} and (model.args) {model}.
+// The values may use {agentUrl}, {integration}, {placeholder} and {home}; a model's args {model}.
 const templated = z.string().max(2000);
 
 const compiles = (r: string): boolean => {
@@ -25,6 +25,27 @@ const compiles = (r: string): boolean => {
   }
 };
 
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/);
+
+// One of the assistant's own model choices (its default, or an alias such as Claude Code's
+// "sonnet"), which can be newer than Tollgate's prices.
+const modelChoice = z.strictObject({
+  /** What the assistant calls it, for the line said: "default", "sonnet", … */
+  alias: z.string().min(1).max(40),
+  /** The assistant's own model first, then its stand-ins, best first. */
+  prefer: z.array(z.string().min(1)).min(1),
+  /** How a stand-in is named: an environment variable the assistant reads, … */
+  env: envName.optional(),
+  /** … or arguments with {model}, put after the profile's own. */
+  args: z.array(templated).min(1).optional(),
+  /** The operator's own choice, which stands: an argument matching one of these patterns, … */
+  namedBy: z.array(z.string().min(1).refine(compiles, 'a regular expression')).default([]),
+  /** … or the top-level `model` key of the assistant's TOML config file (the variable, when `env`). */
+  config: homePath.optional(),
+  /** How the operator names another, for the line said. */
+  hint: z.string().min(1).max(200),
+}).refine((m) => (m.env === undefined) !== (m.args === undefined), 'either env or args, not both');
+
 export const profileSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   displayName: z.string().min(1).max(100),
@@ -33,28 +54,17 @@ export const profileSchema = z.strictObject({
   commands: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/)),
   /** The template of the integration that carries the assistant's model. */
   template: z.string().min(1).max(100),
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), templated),
+  env: z.record(envName, templated),
   /** Variables removed from the command's environment (other ways to a model or a credential). */
-  unset: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/)),
+  unset: z.array(envName),
   /** Arguments put right after the program name, before the operator's. */
   args: z.array(templated),
   /** What the assistant sends as its key: it must look like nothing Tollgate would take for a credential. */
   placeholder: z.string().min(8).max(200),
   state: z.array(homePath),
   hidden: z.array(homePath),
-  /**
-   * For an assistant whose built-in default model can be newer than Tollgate's prices: when the
-   * operator names no model, the first of `prefer` the integration lists is given by `args`.
-   */
-  model: z.strictObject({
-    /** Arguments that name the model, with {model}; put after the profile's own. */
-    args: z.array(templated).min(1),
-    /** Patterns (regular expressions) of an operator's argument that already names a model. */
-    namedBy: z.array(z.string().min(1).refine(compiles, 'a regular expression')),
-    /** The assistant's TOML config file, whose top-level `model` key also names one. */
-    config: homePath.optional(),
-    prefer: z.array(z.string().min(1)).min(1),
-  }).optional(),
+  /** Its models (its default, aliases): where the integration does not price one, a stand-in it prices. */
+  models: z.array(modelChoice).default([]),
 });
 
 export type Profile = z.infer<typeof profileSchema>;
@@ -103,16 +113,35 @@ export interface Applied {
 
 const inHomeOf = (home: string, s: string): string => join(home, s.slice(2)).replace(/\/$/, '');
 
+/** A stand-in for one of the assistant's models (profile `models`). */
+export interface StandIn {
+  alias: string;
+  /** The assistant's own model, which the integration does not price. */
+  own: string;
+  model: string;
+  env?: string;
+  args?: string[];
+  hint: string;
+}
+
 /**
- * The model the sandbox names for the assistant: none when the profile has no `model`, the operator
- * named one (an argument, or the assistant's config file), or the integration lists none preferred.
+ * The stand-ins for this run: for each of the assistant's models that the integration does not
+ * price and the operator did not choose (by argument, variable or config file), the first of its
+ * stand-ins that the integration prices. None where the integration prices none of them: its
+ * calls are refused with the list.
  */
-export function chooseModel(p: Profile, args: readonly string[], listed: readonly string[], home: string = homedir()): string | null {
-  if (!p.model) return null;
-  const named = p.model.namedBy.map((r) => new RegExp(r));
-  if (args.some((a) => named.some((r) => r.test(a)))) return null;
-  if (p.model.config && topLevelKey(inHomeOf(home, p.model.config), 'model')) return null;
-  return p.model.prefer.find((m) => listed.includes(m)) ?? null;
+export function standIns(p: Profile, args: readonly string[], listed: readonly string[], env: NodeJS.ProcessEnv, home: string = homedir()): StandIn[] {
+  const out: StandIn[] = [];
+  for (const m of p.models) {
+    const [own, ...others] = m.prefer as [string, ...string[]];
+    if (listed.includes(own)) continue;
+    if (m.env && env[m.env] !== undefined) continue;
+    if (m.namedBy.some((r) => args.some((a) => new RegExp(r).test(a)))) continue;
+    if (m.config && topLevelKey(inHomeOf(home, m.config), 'model')) continue;
+    const model = others.find((o) => listed.includes(o));
+    if (model) out.push({ alias: m.alias, own, model, hint: m.hint, ...(m.env ? { env: m.env } : { args: m.args! }) });
+  }
+  return out;
 }
 
 /** Whether a TOML file sets `key` before its first table. */
@@ -130,15 +159,15 @@ function topLevelKey(file: string, key: string): boolean {
   return false;
 }
 
-/** The profile filled in for one run: the agent's URL inside the sandbox, the integration and the model chosen. */
-export function applyProfile(p: Profile, agentUrl: string, integration: string, model: string | null = null, home: string = homedir()): Applied {
-  const values: Record<string, string> = { agentUrl, integration: encodeURIComponent(integration), placeholder: p.placeholder, home, model: model ?? '' };
-  const fill = (s: string): string => s.replace(/\{(agentUrl|integration|placeholder|home|model)\}/g, (_, k: string) => values[k]!);
+/** The profile filled in for one run: the agent's URL inside the sandbox, the integration and the stand-ins. */
+export function applyProfile(p: Profile, agentUrl: string, integration: string, stand: readonly StandIn[] = [], home: string = homedir()): Applied {
+  const values: Record<string, string> = { agentUrl, integration: encodeURIComponent(integration), placeholder: p.placeholder, home };
+  const fill = (s: string): string => s.replace(/\{(agentUrl|integration|placeholder|home)\}/g, (_, k: string) => values[k]!);
   const inHome = (s: string): string => inHomeOf(home, s);
   return {
-    env: Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, fill(v)])),
+    env: { ...Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, fill(v)])), ...Object.fromEntries(stand.filter((m) => m.env).map((m) => [m.env!, m.model])) },
     unset: p.unset,
-    args: [...p.args, ...(model && p.model ? p.model.args : [])].map(fill),
+    args: [...p.args.map(fill), ...stand.flatMap((m) => m.args?.map((a) => a.replaceAll('{model}', m.model)) ?? [])],
     state: p.state.map((s) => ({ path: inHome(s), dir: s.endsWith('/') })),
     hidden: p.hidden.map(inHome),
   };

@@ -21,7 +21,7 @@ import { sandboxEnv } from './env.ts';
 import { operatorFolders, realOrNull, under } from './folders.ts';
 import { AGENT_SOCKET_INSIDE, alwaysHidden, bwrapArgs, forwarderInside, type Hidden, linuxSandbox, NODE_INSIDE, OWN, probeBwrap } from './linux.ts';
 import { macosAlwaysHidden, macosProfile, macosSandbox, SANDBOX_EXEC } from './macos.ts';
-import { type Applied, applyProfile, chooseModel, chooseProfile, loadProfiles, type Profile } from './profiles.ts';
+import { type Applied, applyProfile, chooseProfile, loadProfiles, type Profile, type StandIn, standIns } from './profiles.ts';
 
 export interface SandboxOptions {
   work: string[];
@@ -72,7 +72,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
   const profile = chosen?.profile ?? null;
   if (chosen?.byName) say(`running ${command} as ${chosen.profile.displayName} (assistant profile "${chosen.profile.id}"; --assistant <profile> picks another)`);
   const integration = profile ? await modelIntegration(client, profile, opts) : null;
-  const model = profile && integration ? modelFor(profile, integration, args) : null;
+  const stand = profile && integration ? modelStandIns(profile, integration, args) : [];
 
   const body: CreateSession = { purpose: opts.purpose ?? sessionPurpose(command, args), owner: process.pid };
   if (opts.budget !== undefined) body.budgetUsd = opts.budget;
@@ -86,7 +86,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
     refuseReplacedProgram(command, [...work, ...ro]);
     const port = opts.agentPort ?? DEFAULT_AGENT_PORT;
     const url = `http://127.0.0.1:${port}`;
-    const applied = profile && integration ? applyProfile(profile, url, integration.name, model) : null;
+    const applied = profile && integration ? applyProfile(profile, url, integration.name, stand) : null;
     const session = await client.startSession(body);
     const run: Run = { work, ro, applied, url, port, ran: false };
     try {
@@ -102,7 +102,7 @@ export async function runSandbox(command: string, args: string[], opts: SandboxO
     const token = randomBytes(24).toString('base64url');
     const port = opts.agentPort ?? await freePort();
     const url = `http://127.0.0.1:${port}/${token}`;
-    const applied = profile && integration ? applyProfile(profile, url, integration.name, model) : null;
+    const applied = profile && integration ? applyProfile(profile, url, integration.name, stand) : null;
     const session = await client.startSession(body);
     const run = { work, ro, applied, url, port, token, ran: false };
     try {
@@ -240,13 +240,13 @@ async function modelIntegration(client: ControlClient, profile: Profile, opts: S
   return all.find((i) => i.name === name)!;
 }
 
-/** The model named for the assistant when the operator names none (profiles.ts chooseModel), said in one line. */
-function modelFor(profile: Profile, integration: IntegrationView, args: readonly string[]): string | null {
+/** The stand-ins for the assistant's models its integration does not price (profiles.ts), each said in one line. */
+function modelStandIns(profile: Profile, integration: IntegrationView, args: readonly string[]): StandIn[] {
   const pricing = integration.spec.pricing;
   const listed = 'tokens' in pricing && pricing.tokens ? Object.keys(pricing.tokens.models) : [];
-  const model = chooseModel(profile, args, listed);
-  if (model) say(`${profile.displayName} runs with ${model}, the first of its preferred models that "${integration.name}" prices (its built-in default may be newer than Tollgate's prices; name another with -m <model>)`);
-  return model;
+  const stand = standIns(profile, args, listed, process.env);
+  for (const m of stand) say(`${profile.displayName}'s ${m.alias} model, ${m.own}, is not priced by "${integration.name}": ${m.model} stands in (${m.hint})`);
+  return stand;
 }
 
 function sessionPurpose(command: string, args: string[]): string {

@@ -172,6 +172,16 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(session).toMatchObject({ status: 'ended', calls: 1, purpose: 'claude -p "Say hello"' });
     });
 
+    it('claude --model sonnet: the alias Claude Code resolves to a model newer than the prices gets a priced stand-in, said in one line', async () => {
+      const before = t.upstream.requests.length;
+      const r = await sandbox(['--', 'claude', '-p', 'Say hello', '--model', 'sonnet']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(ANSWER);
+      expect(r.stderr).toMatch(/^tollgate: Claude Code's sonnet model, claude-sonnet-5-5, is not priced by "anthropic": claude-sonnet-5 stands in \(set ANTHROPIC_DEFAULT_SONNET_MODEL to choose\)$/m);
+      const models = t.upstream.requests.slice(before).map((q) => JSON.parse(q.body.toString()).model);
+      expect(models).toEqual(['claude-sonnet-5']);
+    });
+
     it('codex exec prints the mock\'s answer over the Responses API, streamed; the mock gets the key Tollgate holds; the audit shows the session and the exact cost', async () => {
       const before = t.upstream.requests.length;
       const r = await sandbox(['--purpose', 'codex, asked to say hello', '--', 'codex', 'exec', '--skip-git-repo-check', 'Say hello']);
@@ -181,7 +191,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(sent.map((q) => `${q.method} ${q.url}`)).toEqual(['POST /v1/responses']);
       // Its built-in default is newer than the price dataset: the profile named a listed one, and said so.
       expect(JSON.parse(sent[0]!.body.toString())).toMatchObject({ stream: true, model: 'gpt-6-sol' });
-      expect(r.stderr).toMatch(/^tollgate: Codex CLI runs with gpt-6-sol, the first of its preferred models that "openai" prices .*name another with -m <model>\)$/m);
+      expect(r.stderr).toMatch(/^tollgate: Codex CLI's default model, gpt-6\.2-sol, is not priced by "openai": gpt-6-sol stands in \(name another with -m <model>\)$/m);
       expect(sent[0]!.headers.authorization).toBe(`Bearer ${keys.openai}`);
       expect(JSON.stringify(sent[0]!.rawHeaders)).not.toContain('tollgate-placeholder');
       const p = await price('openai', 'gpt-6-sol');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTemplates } from '../../../daemon/integrations/templates.ts';
-import { applyProfile, chooseModel, chooseProfile, loadProfiles } from '../../../daemon/sandbox/profiles.ts';
+import { applyProfile, chooseProfile, loadProfiles, standIns } from '../../../daemon/sandbox/profiles.ts';
 
 describe('assistant profiles', () => {
   const profiles = loadProfiles();
@@ -27,7 +27,7 @@ describe('assistant profiles', () => {
   });
 
   it('points Claude Code at the integration, with a placeholder key and its non-essential traffic off; its login hidden', () => {
-    const a = applyProfile(profiles.get('claude-code')!, 'http://127.0.0.1:8787', 'anthropic', null, '/home/ada');
+    const a = applyProfile(profiles.get('claude-code')!, 'http://127.0.0.1:8787', 'anthropic', [], '/home/ada');
     expect(a.env).toMatchObject({
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:8787/v1/call/anthropic', ANTHROPIC_AUTH_TOKEN: 'tollgate-placeholder-not-a-key', CLAUDE_CONFIG_DIR: '/home/ada/.claude',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', DISABLE_AUTOUPDATER: '1',
@@ -38,7 +38,7 @@ describe('assistant profiles', () => {
   });
 
   it('points Codex at the integration with a provider of its own (Responses API, no retries), by -c overrides', () => {
-    const a = applyProfile(profiles.get('codex')!, 'http://127.0.0.1:8787', 'openai', null, '/home/ada');
+    const a = applyProfile(profiles.get('codex')!, 'http://127.0.0.1:8787', 'openai', [], '/home/ada');
     expect(a.args).toContain('model_providers.tollgate.base_url="http://127.0.0.1:8787/v1/call/openai/v1"');
     expect(a.args).toContain('model_providers.tollgate.wire_api="responses"');
     expect(a.args).toContain('model_providers.tollgate.stream_max_retries=0');
@@ -48,30 +48,39 @@ describe('assistant profiles', () => {
     expect(a.hidden).toEqual(['/home/ada/.codex/auth.json']);
   });
 
-  it("names Codex's model when the operator names none: the first preferred one the integration prices", () => {
+  it("stands in for Codex's default model when the integration does not price it and the operator names none", () => {
     const codex = profiles.get('codex')!;
     const home = mkdtempSync(join(tmpdir(), 'tollgate-home-'));
     try {
-      const listed = loadTemplates().get('openai')!.pricing.tokens!.models;
-      const model = chooseModel(codex, ['exec', 'Say hello'], Object.keys(listed), home);
-      expect(model).toBe('gpt-6-sol');
-      expect(applyProfile(codex, 'http://127.0.0.1:8787', 'openai', model, home).args.slice(-2)).toEqual(['-c', 'model="gpt-6-sol"']);
-      expect(chooseModel(codex, ['exec', 'Say hello'], ['gpt-6.2-sol', 'gpt-6-sol'], home)).toBe('gpt-6.2-sol');
-      expect(chooseModel(codex, ['exec', 'Say hello'], ['gpt-4o'], home)).toBeNull();
+      const listed = Object.keys(loadTemplates().get('openai')!.pricing.tokens!.models);
+      const stand = standIns(codex, ['exec', 'Say hello'], listed, {}, home);
+      expect(stand).toEqual([{ alias: 'default', own: 'gpt-6.2-sol', model: 'gpt-6-sol', args: ['-c', 'model="{model}"'], hint: 'name another with -m <model>' }]);
+      expect(applyProfile(codex, 'http://127.0.0.1:8787', 'openai', stand, home).args.slice(-2)).toEqual(['-c', 'model="gpt-6-sol"']);
+      // Its own model, once priced, needs no stand-in; one the integration prices none of gets none.
+      expect(standIns(codex, ['exec', 'x'], ['gpt-6.2-sol', 'gpt-6-sol'], {}, home)).toEqual([]);
+      expect(standIns(codex, ['exec', 'x'], ['gpt-4o'], {}, home)).toEqual([]);
       // The operator's own choice stands: an argument, a config profile, or the config file.
       for (const args of [['-m', 'o3', 'exec', 'x'], ['--model=o3', 'exec'], ['-mo3'], ['exec', '-c', 'model="o3"', 'x'], ['--profile', 'work'], ['-c', 'model = "o3"']]) {
-        expect(chooseModel(codex, args, Object.keys(listed), home), args.join(' ')).toBeNull();
+        expect(standIns(codex, args, listed, {}, home), args.join(' ')).toEqual([]);
       }
       mkdirSync(join(home, '.codex'));
       writeFileSync(join(home, '.codex', 'config.toml'), '[profiles.work]\nmodel = "o3"\n');
-      expect(chooseModel(codex, ['exec', 'x'], Object.keys(listed), home)).toBe('gpt-6-sol');
+      expect(standIns(codex, ['exec', 'x'], listed, {}, home)).toHaveLength(1);
       writeFileSync(join(home, '.codex', 'config.toml'), '# mine\nmodel = "o3"\n[profiles.work]\n');
-      expect(chooseModel(codex, ['exec', 'x'], Object.keys(listed), home)).toBeNull();
-      // Claude Code's default is in the template: its profile names none.
-      expect(chooseModel(profiles.get('claude-code')!, ['-p', 'x'], ['claude-opus-5-5'], home)).toBeNull();
+      expect(standIns(codex, ['exec', 'x'], listed, {}, home)).toEqual([]);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it("stands in for Claude Code's aliases the integration does not price, by their variables, unless the operator set them", () => {
+    const claude = profiles.get('claude-code')!;
+    const listed = Object.keys(loadTemplates().get('anthropic')!.pricing.tokens!.models);
+    expect(listed).toContain('claude-opus-5-5');
+    const stand = standIns(claude, ['-p', 'x'], listed, {});
+    expect(stand.map((m) => [m.alias, m.own, m.model])).toEqual([['sonnet', 'claude-sonnet-5-5', 'claude-sonnet-5'], ['haiku', 'claude-haiku-5-5', 'claude-haiku-4-5']]);
+    expect(applyProfile(claude, 'http://127.0.0.1:8787', 'anthropic', stand, '/home/ada').env).toMatchObject({ ANTHROPIC_DEFAULT_SONNET_MODEL: 'claude-sonnet-5', ANTHROPIC_DEFAULT_HAIKU_MODEL: 'claude-haiku-4-5' });
+    expect(standIns(claude, ['-p', 'x'], listed, { ANTHROPIC_DEFAULT_SONNET_MODEL: 'claude-sonnet-4-5' }).map((m) => m.alias)).toEqual(['haiku']);
   });
 
   it('refuses a bad profile file, naming it', () => {
@@ -81,8 +90,11 @@ describe('assistant profiles', () => {
       expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: state\.0: /);
       writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex') }));
       expect(() => loadProfiles(dir)).toThrow(/its id is "codex"; the file must be named codex\.json/);
-      writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex'), id: 'x', model: { ...profiles.get('codex')!.model, namedBy: ['(-m'] } }));
-      expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: model\.namedBy\.0: a regular expression/);
+      const [choice] = profiles.get('codex')!.models;
+      writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex'), id: 'x', models: [{ ...choice, namedBy: ['(-m'] }] }));
+      expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: models\.0\.namedBy\.0: a regular expression/);
+      writeFileSync(join(dir, 'x.json'), JSON.stringify({ ...profiles.get('codex'), id: 'x', models: [{ ...choice, env: 'X_MODEL' }] }));
+      expect(() => loadProfiles(dir)).toThrow(/^assistant profile x\.json: models\.0: either env or args, not both/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
