@@ -34,6 +34,14 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, platform: Nod
   };
 }
 
+/**
+ * The agent socket an assistant uses: TOLLGATE_AGENT_SOCKET (a session's, inside a sandbox) when
+ * set, else the daemon's (TOLLGATE_HOME respected). The client library and `tollgate socket` both ask here.
+ */
+export function agentSocketPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return env.TOLLGATE_AGENT_SOCKET || resolvePaths(env, platform).agentSocket;
+}
+
 /** A session's agent socket: `run/sessions/<id>.sock`, or a named pipe where the agent socket is one. */
 export function sessionSocket(paths: Paths, id: string): string {
   return paths.agentSocket.startsWith('\\\\.\\pipe\\') ? paths.agentSocket.replace(/-agent$/, `-session-${id}`) : join(paths.sessionsDir, `${id}.sock`);

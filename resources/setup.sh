@@ -5,8 +5,10 @@
 #      registry into <project>/.node/ (gitignored), plus npm@11 there when the machine's npm is older,
 #   3. the project's npm dependencies (`npm ci` when package-lock.json exists and node_modules is
 #      missing or older than the lock file, else `npm install`), native modules built against the
-#      Node in use (rebuilt when they do not load).
-# Afterwards: resources/with-node npm start | resources/with-node npm test
+#      Node in use (rebuilt when they do not load),
+#   4. the `tollgate` command: a link to resources/tollgate (which runs Tollgate with the Node of
+#      step 2, whatever `node` the PATH has) in /usr/local/bin, or in ~/.local/bin when not root.
+# Afterwards: tollgate start | resources/with-node npm test
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -149,4 +151,26 @@ if [[ -n "$broken" ]]; then
   [[ -z "$broken" ]] || die "native modules still do not load after a rebuild: $broken"
 fi
 
-say "done. Next: resources/with-node npm test   (or: resources/with-node npm start)"
+# --- 4. the tollgate command ----------------------------------------------------------------------
+if [[ $(id -u) -eq 0 ]]; then bin_dir=/usr/local/bin; else bin_dir="$HOME/.local/bin"; fi
+link="$bin_dir/tollgate"
+launcher="$root/resources/tollgate"
+printf -v next '%q start' "$launcher"
+if [[ -e "$link" && ! -L "$link" ]]; then
+  say "WARNING: $link exists and is not a link: left alone. Run Tollgate as $launcher"
+else
+  was="$(readlink "$link" || true)"
+  mkdir -p "$bin_dir"
+  ln -sfn "$launcher" "$link"
+  if [[ -n "$was" && "$was" != "$launcher" ]]; then
+    say "tollgate: $link ran $was; it now runs $launcher"
+  else
+    say "tollgate: $link runs $launcher"
+  fi
+  case ":$PATH:" in
+    *":$bin_dir:"*) next="tollgate start" ;;
+    *) say "$bin_dir is not on this shell's PATH (a new login shell has it on Debian); until then: export PATH=\"$bin_dir:\$PATH\"" ;;
+  esac
+fi
+
+say "done. Next: $next   (the tests: resources/with-node npm test)"

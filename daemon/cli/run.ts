@@ -56,7 +56,7 @@ function noKeychain(e: KeychainUnavailableError): never {
     // it: one that stays locked was made earlier with another.
     fail(`the password did not unlock the keyring in ${keyringFolder()} (${e.message}). Run "npm start" again and type the password chosen when it was made; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
   }
-  fail(`no usable OS keychain (${e.message}); Tollgate will not start without one. Unlock your keychain, or on a Linux machine without a desktop session run "npm start" from a terminal to unlock a gnome-keyring for Tollgate.`);
+  fail(`no usable OS keychain (${e.message}); Tollgate will not start without one. Unlock your keychain, or on a Linux machine without a desktop session run "tollgate start" from a terminal to unlock a gnome-keyring for Tollgate.`);
 }
 
 function fail(message: string): never {

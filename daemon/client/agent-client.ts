@@ -3,7 +3,7 @@
 // Imports stay to node:*, undici and types, so the library carries no daemon code.
 import { Agent, type Dispatcher, request } from 'undici';
 import type { ErrorCode } from '../errors.ts';
-import { resolvePaths } from '../paths.ts';
+import { agentSocketPath } from '../paths.ts';
 
 export type { ErrorCode };
 
@@ -130,7 +130,7 @@ export class TollgateUnavailable extends Error {
   readonly socketPath: string;
 
   constructor(socketPath: string, cause: unknown) {
-    super(`Tollgate is not reachable on ${socketPath}: is the daemon running? The operator starts it with "npm start" or "npx tollgate daemon".`, { cause });
+    super(`Tollgate is not reachable on ${socketPath}: is the daemon running? The operator starts it with "tollgate start" (or "tollgate daemon").`, { cause });
     this.name = 'TollgateUnavailable';
     this.socketPath = socketPath;
   }
@@ -151,7 +151,7 @@ export class TollgateClient {
   private readonly dispatcher: Agent;
 
   constructor(opts: TollgateClientOptions = {}) {
-    this.socketPath = opts.socketPath ?? (process.env.TOLLGATE_AGENT_SOCKET || resolvePaths().agentSocket);
+    this.socketPath = opts.socketPath ?? agentSocketPath();
     this.purpose = opts.purpose;
     this.dispatcher = new Agent({ connect: { socketPath: this.socketPath } });
   }

@@ -1,6 +1,6 @@
 // Starting things for the operator: the daemon in the background (detached, so it outlives the
 // terminal and the tray that started it), and the tray app where Electron and a display exist.
-// Plain Node: the CLI (`npm start`) and the tray's main process both use it. It never loads
+// Plain Node: the CLI (`tollgate start`) and the tray's main process both use it. It never loads
 // `electron` (from Node that would try to download the binary); it only looks at files.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -126,7 +126,7 @@ export async function startTray(o: TrayLaunch): Promise<number> {
   const env = o.env ?? process.env;
   const check = checkTray(o.root, env, o.platform);
   if (!check.ok) {
-    o.out(`tollgate: ${o.daemon}; no tray app: ${check.missing}. Use the CLI instead: "npx tollgate status", "npx tollgate --help".`);
+    o.out(`tollgate: ${o.daemon}; no tray app: ${check.missing}. Use the CLI instead: "tollgate status", "tollgate --help".`);
     return 0;
   }
   o.out(`tollgate: ${o.daemon}; starting the tray app (quitting it leaves the daemon running)`);

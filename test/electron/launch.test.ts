@@ -47,7 +47,7 @@ describe('whether the tray can run', () => {
     const out: string[] = [];
     const code = await startTray({ root: project(ELECTRON), node: process.execPath, daemon: 'the daemon is already running', out: (l) => out.push(l), env: {}, platform: 'linux' });
     expect(code).toBe(0);
-    expect(out).toEqual(['tollgate: the daemon is already running; no tray app: there is no display (DISPLAY and WAYLAND_DISPLAY are unset). Use the CLI instead: "npx tollgate status", "npx tollgate --help".']);
+    expect(out).toEqual(['tollgate: the daemon is already running; no tray app: there is no display (DISPLAY and WAYLAND_DISPLAY are unset). Use the CLI instead: "tollgate status", "tollgate --help".']);
   });
 
   it('where it can, runs Electron on the project with the Node that starts daemons, and passes its exit code on', async () => {
@@ -112,7 +112,7 @@ describe('npm start (`tollgate start`) without a tray', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^tollgate: daemon started in the background \(pid \d+, output in .*daemon\.log\); no tray app: .+\. Use the CLI instead: "npx tollgate status", "npx tollgate --help"\.$/);
+    expect(lines[0]).toMatch(/^tollgate: daemon started in the background \(pid \d+, output in .*daemon\.log\); no tray app: .+\. Use the CLI instead: "tollgate status", "tollgate --help"\.$/);
 
     pid = Number(readFileSync(t.paths.pidFile, 'utf8').trim());
     expect(() => process.kill(pid, 0)).not.toThrow();
