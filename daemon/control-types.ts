@@ -1,14 +1,14 @@
 // The control API's answers, as types: the daemon's control server returns them, and its
 // clients (the CLI, the tray's main process, the window) read them. Types only: importing this
 // file brings no daemon code along.
-import type { Alert } from './alerts/alerts.ts';
+import type { AckSelection, Alert } from './alerts/alerts.ts';
 import type { AuditRecord } from './audit/record.ts';
 import type { Status } from './integrations/integration.ts';
 import type { IntegrationSpec, RouteSpec, Template } from './integrations/schema.ts';
 import type { Proposal } from './proposals.ts';
 import type { Settings } from './settings.ts';
 
-export type { Alert, AuditRecord, IntegrationSpec, Proposal, RouteSpec, Settings, Status, Template };
+export type { AckSelection, Alert, AuditRecord, IntegrationSpec, Proposal, RouteSpec, Settings, Status, Template };
 export type { Tier } from './alerts/detectors.ts';
 
 export interface IntegrationView {

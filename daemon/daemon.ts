@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { Alerts } from './alerts/alerts.ts';
 import { DEFAULT_DETECTOR_SETTINGS, type DetectorSettings, Detectors } from './alerts/detectors.ts';
 import { Monitor } from './alerts/monitor.ts';
+import { proposalAlert } from './alerts/proposal.ts';
 import type { Notifier } from './alerts/notifier.ts';
 import { AuditAnchor } from './audit/anchor.ts';
 import { AuditLog, type VerifyResult } from './audit/log.ts';
@@ -184,17 +185,7 @@ export class Daemon {
     }
     const p = this.proposals.submit(body, this.clock.now());
     this.bus.emit({ type: 'proposal', id: p.id, status: p.status });
-    const hour = new Date(this.clock.now()).toISOString().slice(0, 13);
-    this.alerts.raise({
-      tier: 'warning',
-      kind: 'proposal',
-      dedupeKey: `proposal:${hour}`,
-      integration: body.kind === 'raise_cap' ? body.integration : null,
-      title: 'The assistant asks for more authority',
-      message: body.kind === 'raise_cap'
-        ? `A proposal to raise the cap of ${body.integration} waits for your decision.`
-        : `A proposal for a new integration (${body.name}) waits for your decision.`,
-    });
+    this.alerts.raise(proposalAlert(p.id, body));
     return { id: p.id, status: p.status };
   }
 

@@ -3,11 +3,21 @@
 // notifications, throttled so a flood becomes one summary. An alert the database refuses (full
 // disk, read-only) is delivered all the same and kept, to be stored once the database takes
 // writes again: the operator's list must show that the audit log was unavailable.
+import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
 import type { EventBus } from '../events.ts';
 import type { AlertDraft, Tier } from './detectors.ts';
 import type { Notifier } from './notifier.ts';
+import { proposalAlertKey } from './proposal.ts';
+
+/** Which alerts to acknowledge at once: all open ones, the open ones of a tier, or these. */
+export const ackSelectionSchema = z.union([
+  z.strictObject({ all: z.literal(true) }),
+  z.strictObject({ tier: z.enum(['info', 'warning', 'critical']) }),
+  z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(1000) }),
+], { error: 'say which alerts: {"all":true}, {"tier":"info"|"warning"|"critical"} or {"ids":[…]} (1 to 1000 ids)' });
+export type AckSelection = z.infer<typeof ackSelectionSchema>;
 
 export interface Alert extends AlertDraft {
   id: number;
@@ -74,7 +84,24 @@ export class Alerts {
         first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`),
       ack: db.prepare('UPDATE alerts SET acked_at = ? WHERE id = ? AND acked_at IS NULL RETURNING *'),
       get: db.prepare('SELECT * FROM alerts WHERE id = ?'),
+      ackAll: db.prepare('UPDATE alerts SET acked_at = ? WHERE acked_at IS NULL RETURNING id').pluck(),
+      ackTier: db.prepare('UPDATE alerts SET acked_at = ? WHERE acked_at IS NULL AND tier = ? RETURNING id').pluck(),
+      ackIds: db.prepare('UPDATE alerts SET acked_at = ? WHERE acked_at IS NULL AND id IN (SELECT value FROM json_each(?)) RETURNING id').pluck(),
+      known: db.prepare('SELECT id FROM alerts WHERE id IN (SELECT value FROM json_each(?))').pluck(),
+      ackKey: db.prepare('UPDATE alerts SET acked_at = ? WHERE dedupe_key = ? AND acked_at IS NULL RETURNING id').pluck(),
     };
+    bus.subscribe((e) => {
+      if (e.type === 'proposal' && e.status !== 'pending') this.proposalDecided(e.id);
+    }, { tray: false });
+  }
+
+  /** A decided proposal needs nothing more from the operator: its alert is acknowledged with it. */
+  private proposalDecided(id: string): void {
+    try {
+      this.acked(this.stmt.ackKey.all(this.clock.now(), proposalAlertKey(id)) as number[]);
+    } catch {
+      // A database that refuses writes is alerted on elsewhere; the alert just stays open.
+    }
   }
 
   raise(draft: AlertDraft): void {
@@ -159,6 +186,7 @@ export class Alerts {
     const held = this.held;
     this.held = [];
     if (held.length === 0 || this.bus.trayConnected) return;
+    if (held.length === 1) return this.notifier.notify({ tier: held[0]!.tier, title: held[0]!.title, message: held[0]!.message });
     const tier: Tier = held.some((a) => a.tier === 'critical') ? 'critical' : 'warning';
     this.notifier.notify({
       tier,
@@ -182,8 +210,39 @@ export class Alerts {
   ack(id: number): Alert | null {
     const row = ((this.stmt.ack.all(this.clock.now(), id) as Row[])[0] ?? this.stmt.get.get(id)) as Row | undefined;
     if (!row) return null;
-    this.bus.emit({ type: 'alert_acked', id });
+    this.acked([id]);
     return fromRow(row);
+  }
+
+  /**
+   * Acknowledges the open alerts selected; returns the ids it acknowledged (already acknowledged
+   * ones are left as they were). Ids that name no alert are returned as `unknown`, and then
+   * nothing is acknowledged: the operator meant something else.
+   */
+  ackMany(selection: AckSelection): { acknowledged: number[]; unknown: number[] } {
+    // Alerts the database could not take yet are open too.
+    this.storeUnstored();
+    const now = this.clock.now();
+    let ids: number[];
+    if ('ids' in selection) {
+      const wanted = JSON.stringify([...new Set(selection.ids)]);
+      const known = new Set(this.stmt.known.all(wanted) as number[]);
+      const unknown = selection.ids.filter((id) => !known.has(id));
+      if (unknown.length > 0) return { acknowledged: [], unknown };
+      ids = this.stmt.ackIds.all(now, wanted) as number[];
+    } else {
+      ids = ('tier' in selection ? this.stmt.ackTier.all(now, selection.tier) : this.stmt.ackAll.all(now)) as number[];
+    }
+    this.acked(ids);
+    return { acknowledged: ids, unknown: [] };
+  }
+
+  /** Tells control clients, and drops them from the notifications still held back: no longer news. */
+  private acked(ids: number[]): void {
+    if (ids.length === 0) return;
+    const gone = new Set(ids);
+    this.held = this.held.filter((a) => !gone.has(a.id));
+    for (const id of ids) this.bus.emit({ type: 'alert_acked', id });
   }
 
   close(): void {

@@ -2,6 +2,8 @@
 // Each returned draft is one occurrence; the caller keeps one alert per dedupeKey and coalesces
 // repeats. Detectors that measure a rate (burst, loop, policy_violations) emit when the condition
 // becomes true, not on every call while it stays true, so a coalesced count means episodes.
+// A dedupe key names its subject (integration, route, request fingerprint, refusal code), so
+// alerts about different subjects are never merged; only made-up integration names share one.
 
 export type Tier = 'info' | 'warning' | 'critical';
 
@@ -201,13 +203,15 @@ export class Detectors {
     const key = `${obs.integration} ${obs.route}`;
     if (this.#knownRoutes.has(key)) return null;
     this.#knownRoutes.add(key);
+    // Information, never a warning: the operator approved this route, so its first use is the
+    // expected outcome of that decision (SPEC rule 6), listed for the record.
     return {
-      tier: 'warning',
+      tier: 'info',
       kind: 'new_route',
       dedupeKey: `new_route:${obs.integration}:${obs.route}`,
       integration: obs.integration,
-      title: `New route used on ${obs.integration}`,
-      message: `The assistant called ${obs.route} on ${obs.integration} for the first time. It is an approved route; if this use is not expected, remove the route from the integration.`,
+      title: `First use of ${obs.route} on ${obs.integration}`,
+      message: `The assistant called ${obs.route} on ${obs.integration} for the first time. It is an approved route, so no action is needed; if this use is not expected, remove the route from the integration.`,
     };
   }
 
@@ -268,8 +272,8 @@ export class Detectors {
     const code = obs.code ?? 'unknown';
     if (QUIET_REFUSALS.has(code)) return null;
     const violation = VIOLATION_CODES.has(code) ? ' This is a policy violation.' : '';
-    // A name that is not approved is the assistant's own text: made-up names must not each make
-    // an alert of their own, nor be repeated in one.
+    // A name that is not approved is the assistant's own text, not a subject: made-up names must
+    // not each make an alert of their own, nor be repeated in one (the audit log keeps them).
     const named = code !== 'not_allowlisted';
     return {
       tier: 'warning',

@@ -2,7 +2,7 @@
 // no native module and never touches the database or the keychain: the daemon does.
 import { Agent, request } from 'undici';
 import type {
-  Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, CreateSession, DecommissionResult, IntegrationChange,
+  AckSelection, Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, CreateSession, DecommissionResult, IntegrationChange,
   IntegrationView, Proposal, SessionView, Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../control-types.ts';
 
@@ -130,6 +130,8 @@ export class ControlClient {
   suspendAll = async (reason?: string) => (await this.call<{ suspended: string[] }>('POST', '/v1/suspend-all', { reason })).suspended;
   updateSettings = async (change: Partial<Settings>) => (await this.call<{ settings: Settings }>('PATCH', '/v1/settings', change)).settings;
   ackAlert = async (id: number) => (await this.call<{ alert: Alert }>('POST', `/v1/alerts/${id}/ack`)).alert;
+  /** Acknowledges open alerts at once; resolves to how many. */
+  ackAlerts = async (which: AckSelection) => (await this.call<{ acknowledged: number }>('POST', '/v1/alerts/ack', which)).acknowledged;
   approveProposal = (id: string, body: { monthlyCapUsd?: number } | { integration: CreateIntegration }) =>
     this.call<{ proposal: Proposal; integration: IntegrationView }>('POST', `/v1/proposals/${enc(id)}/approve`, body);
   rejectProposal = async (id: string, reason?: string) => (await this.call<{ proposal: Proposal }>('POST', `/v1/proposals/${enc(id)}/reject`, { reason })).proposal;

@@ -2,6 +2,7 @@
 // socket's file mode (0600 in a 0700 folder) is what keeps everyone else out.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
+import { ackSelectionSchema } from '../alerts/alerts.ts';
 import { Daemon } from '../daemon.ts';
 import { VERSION } from '../version.ts';
 import { ControlError, TollgateError } from '../errors.ts';
@@ -70,6 +71,11 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     const alert = d.alerts.ack(Number(c.params[0]));
     if (!alert) throw new ControlError('not_found', `No alert ${c.params[0]}.`);
     return { alert };
+  }],
+  ['POST', /^\/v1\/alerts\/ack$/, async (d, c) => {
+    const { acknowledged, unknown } = d.alerts.ackMany(ackSelectionSchema.parse(await c.body()));
+    if (unknown.length > 0) throw new ControlError('not_found', `No alert ${unknown.map((id) => `#${id}`).join(', ')}; nothing was acknowledged.`);
+    return { acknowledged: acknowledged.length };
   }],
   ['GET', /^\/v1\/proposals$/, (d, c) => ({ proposals: d.proposals.list((c.query.get('status') as ProposalStatus | null) ?? undefined) })],
   ['POST', /^\/v1\/proposals\/([0-9a-f-]{36})\/approve$/, async (d, c) => {

@@ -3,7 +3,7 @@
 // `window.tollgate`: all three are derived from this file.
 import type { AuditFilter } from '../../daemon/client/control-client.ts';
 import type {
-  Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, Proposal, SessionView,
+  AckSelection, Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, Proposal, SessionView,
   Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../../daemon/control-types.ts';
 
@@ -27,6 +27,8 @@ export interface TollgateCalls {
   sessions(): SessionView[];
   settings(): Settings;
   ackAlert(id: number): Alert;
+  /** Acknowledges open alerts at once; resolves to how many. */
+  ackAlerts(which: AckSelection): number;
   rejectProposal(id: string, reason?: string): Proposal;
   // Each of these raises a native confirmation dialog in main that names exactly what changes.
   createIntegration(body: CreateIntegration, key?: string): Done<IntegrationView>;
@@ -60,6 +62,7 @@ export const CALLS = {
   sessions: { changes: false },
   settings: { changes: false },
   ackAlert: { changes: false },
+  ackAlerts: { changes: false },
   rejectProposal: { changes: false },
   createIntegration: { changes: true },
   updateIntegration: { changes: true },

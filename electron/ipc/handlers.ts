@@ -32,6 +32,7 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     sessions: () => client.sessions(),
     settings: () => client.settings(),
     ackAlert: (id) => client.ackAlert(id),
+    ackAlerts: (which) => client.ackAlerts(which),
     rejectProposal: (id, reason) => client.rejectProposal(id, reason),
 
     createIntegration: (body, key) =>

@@ -20,6 +20,8 @@ export function Alerts({ highlight }: { highlight: number | null }) {
   const loaded = useLoad(() => api.alerts({ limit: 200 }), []);
   const { outcome, busy, attempt } = useAction();
   const ack = (id: number) => attempt(() => api.ackAlert(id), (a) => `Acknowledged: ${a.title}.`);
+  // The open alerts shown, not every open one of the tier: one that arrived since is not acknowledged unseen.
+  const ackShown = (open: Alert[]) => attempt(() => api.ackAlerts({ ids: open.map((a) => a.id) }), (n) => `Acknowledged ${n} alert${n === 1 ? '' : 's'}.`);
   return (
     <section className="page" aria-labelledby="alerts-title">
       <h1 id="alerts-title">Alerts</h1>
@@ -31,9 +33,13 @@ export function Alerts({ highlight }: { highlight: number | null }) {
           ) : (
             TIERS.map(({ tier, title, empty }) => {
               const inTier = alerts.filter((a) => a.tier === tier).sort(byUrgency);
+              const open = inTier.filter((a) => a.ackedAt === null);
               return (
                 <section key={tier} aria-labelledby={`tier-${tier}`} className={`tier tone-${tier}`}>
                   <h2 id={`tier-${tier}`}>{title}</h2>
+                  {open.length > 1 && (
+                    <button type="button" onClick={() => ackShown(open)} disabled={busy}>Acknowledge all {open.length}</button>
+                  )}
                   {inTier.length === 0 ? (
                     <p className="muted">{empty}</p>
                   ) : (

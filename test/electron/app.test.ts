@@ -69,9 +69,9 @@ describe('the tray app', () => {
     await waitFor(() => win.webContents.sent.some((s) => (s.args[0] as any).type === 'show_alert'), 'show_alert');
     expect(win.webContents.sent.at(-1)!.args[0]).toEqual({ type: 'show_alert', id });
     await h.control('POST', `/v1/alerts/${id}/ack`);
-    // Back from red to the warning still open (the first call on a route).
-    await waitFor(() => n.closed && icon() === '/icons/warning.png', 'the acknowledgement');
-    expect(electron.Tray.instances[0]!.tooltip).toMatch(/^Tollgate: 1 warning /);
+    // Back from red to all well: the first call on a route is information, not a warning.
+    await waitFor(() => n.closed && icon() === '/icons/ok.png', 'the acknowledgement');
+    expect(electron.Tray.instances[0]!.tooltip).toMatch(/^Tollgate: all well /);
   });
 
   it('"Suspend all" from the tray menu asks first, and with Cancel changes nothing', async () => {

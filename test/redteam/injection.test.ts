@@ -104,6 +104,7 @@ describe('the assistant obeys, on the agent socket', () => {
     ['PATCH', '/v1/settings', { globalCapUsd: null, maxRequestBytes: 104857600 }],
     ['GET', '/v1/alerts'],
     ['POST', '/v1/alerts/1/ack'],
+    ['POST', '/v1/alerts/ack', { all: true }],
     ['GET', '/v1/proposals'],
     ['POST', `/v1/proposals/${proposalId}/approve`, { monthlyCapUsd: 100000 }],
     ['POST', `/v1/proposals/${proposalId}/reject`, { reason: 'x' }],

@@ -28,6 +28,7 @@ function defaults(): Responders {
     sessions: () => ok([]),
     settings: () => ok(f.settings),
     ackAlert: (id) => ok(f.alert(id, { ackedAt: Date.now() })),
+    ackAlerts: (which) => ok('ids' in which ? which.ids.length : 0),
     rejectProposal: (id, reason) => ok({ ...f.newIntegrationProposal, id, status: 'rejected', note: reason ?? null }),
     createIntegration: (body) => done(f.integration(body.name)),
     updateIntegration: (name) => done(f.integration(name)),

@@ -1,5 +1,6 @@
 // The alert store when its database refuses writes: alerts are delivered all the same, once per
 // dedupe key, kept, and stored (dated when they happened) once the database takes writes again.
+// Acknowledging in bulk; one alert per proposal; native notifications coalesced, alerts not.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Alerts } from '../../../daemon/alerts/alerts.ts';
 import type { AlertDraft } from '../../../daemon/alerts/detectors.ts';
 import type { Notification } from '../../../daemon/alerts/notifier.ts';
+import { proposalAlert } from '../../../daemon/alerts/proposal.ts';
 import { type Db, openDatabase } from '../../../daemon/db/open.ts';
 import { type DaemonEvent, EventBus } from '../../../daemon/events.ts';
 
@@ -129,5 +131,89 @@ describe('alerts the database refused', () => {
     recover();
     alerts.close();
     expect(stored()).toHaveLength(1);
+  });
+});
+
+describe('acknowledging and notifying', () => {
+  let dir: string;
+  let db: Db;
+  let clock: { at: number; now(): number };
+  let bus: EventBus;
+  let acked: number[];
+  let notifications: Notification[];
+  let alerts: Alerts;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-alerts-'));
+    db = openDatabase(join(dir, 'tollgate.db'));
+    clock = { at: T0, now: () => clock.at };
+    acked = [];
+    notifications = [];
+    bus = new EventBus();
+    bus.subscribe((e) => void (e.type === 'alert_acked' && acked.push(e.id)), { tray: false });
+    alerts = new Alerts(db, bus, { notify: (n) => void notifications.push(n) }, clock);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    alerts.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = () => alerts.list({ open: true }).map((a) => a.dedupeKey).sort();
+  const idOf = (key: string) => alerts.list({}).find((a) => a.dedupeKey === key)!.id;
+
+  it('acknowledges the open alerts of a tier, all of them, or the ids given; each is announced once', () => {
+    for (const [n, tier] of [[1, 'info'], [2, 'warning'], [3, 'warning'], [4, 'critical'], [5, 'critical']] as const) alerts.raise(draft(n, tier));
+    expect(alerts.ackMany({ tier: 'warning' })).toEqual({ acknowledged: [idOf('milestone:2'), idOf('milestone:3')], unknown: [] });
+    expect(open()).toEqual(['milestone:1', 'milestone:4', 'milestone:5']);
+    // Already acknowledged: left as they were, not counted again.
+    expect(alerts.ackMany({ tier: 'warning' }).acknowledged).toEqual([]);
+    expect(alerts.ackMany({ ids: [idOf('milestone:4'), idOf('milestone:4'), idOf('milestone:2')] }).acknowledged).toEqual([idOf('milestone:4')]);
+    expect(alerts.ackMany({ all: true }).acknowledged.sort()).toEqual([idOf('milestone:1'), idOf('milestone:5')].sort());
+    expect(open()).toEqual([]);
+    expect(acked.sort()).toEqual([1, 2, 3, 4, 5].map((n) => idOf(`milestone:${n}`)).sort());
+  });
+
+  it('acknowledges nothing when an id names no alert', () => {
+    alerts.raise(draft(1, 'critical'));
+    expect(alerts.ackMany({ ids: [idOf('milestone:1'), 4242] })).toEqual({ acknowledged: [], unknown: [4242] });
+    expect(open()).toEqual(['milestone:1']);
+    expect(acked).toEqual([]);
+  });
+
+  it('raises one alert per proposal, and acknowledges it when the proposal is decided', () => {
+    alerts.raise(proposalAlert('11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa', { kind: 'raise_cap', integration: 'exa', monthlyCapUsd: 20, justification: 'more' }));
+    clock.at += 60_000;
+    alerts.raise(proposalAlert('22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb', { kind: 'new_integration', name: 'tavily', purpose: 'extracts', justification: 'more' }));
+    expect(alerts.list({}).map((a) => [a.tier, a.title, a.count])).toEqual([
+      ['info', 'Proposal: a new integration, tavily', 1],
+      ['info', 'Proposal: raise the cap of exa to 20.00 USD', 1],
+    ]);
+    bus.emit({ type: 'proposal', id: '11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa', status: 'approved' });
+    expect(open()).toEqual(['proposal:22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb']);
+    expect(notifications).toEqual([]);
+  });
+
+  it('pops up three a minute, then one summary for the rest; one left over pops up as itself', () => {
+    for (let n = 1; n <= 6; n++) alerts.raise(draft(n, n === 5 ? 'critical' : 'warning'));
+    expect(notifications.map((n) => n.title)).toEqual(['Alert 1', 'Alert 2', 'Alert 3']);
+    vi.advanceTimersByTime(60_000);
+    expect(notifications.slice(3)).toEqual([{ tier: 'critical', title: '3 more alerts', message: expect.stringMatching(/^Alert 4; Alert 5; Alert 6\. /) }]);
+    // Each alert stays its own in the list: a burst folds notifications, never alerts.
+    expect(alerts.list({}).map((a) => a.dedupeKey).sort()).toEqual([1, 2, 3, 4, 5, 6].map((n) => `milestone:${n}`));
+
+    clock.at += 120_000;
+    for (let n = 7; n <= 10; n++) alerts.raise(draft(n, 'warning'));
+    vi.advanceTimersByTime(60_000);
+    expect(notifications.slice(4).map((n) => n.title)).toEqual(['Alert 7', 'Alert 8', 'Alert 9', 'Alert 10']);
+  });
+
+  it('leaves out of the summary what was acknowledged meanwhile', () => {
+    for (let n = 1; n <= 5; n++) alerts.raise(draft(n, 'warning'));
+    alerts.ackMany({ ids: [idOf('milestone:4'), idOf('milestone:5')] });
+    vi.advanceTimersByTime(60_000);
+    expect(notifications.map((n) => n.title)).toEqual(['Alert 1', 'Alert 2', 'Alert 3']);
   });
 });

@@ -113,13 +113,16 @@ describe('burst', () => {
 });
 
 describe('new_route', () => {
-  it('fires once ever per integration and route, and records the route', () => {
+  it('is information, never a warning: fires once ever per integration and route, and records the route', () => {
     const routes = knownRoutes(['brave-search GET /res/v1/web/search']);
     const d = make({}, routes);
     expect(of(d.observe(call(T0, { route: 'GET /res/v1/web/search' })), 'new_route')).toEqual([]);
     const fired = of(d.observe(call(T0, { route: 'GET /res/v1/news/search' })), 'new_route');
     expect(fired).toEqual([
-      expect.objectContaining({ tier: 'warning', integration: 'brave-search', dedupeKey: 'new_route:brave-search:GET /res/v1/news/search' }),
+      expect.objectContaining({
+        tier: 'info', integration: 'brave-search', dedupeKey: 'new_route:brave-search:GET /res/v1/news/search',
+        title: 'First use of GET /res/v1/news/search on brave-search',
+      }),
     ]);
     expect(routes.set.has('brave-search GET /res/v1/news/search')).toBe(true);
     expect(of(d.observe(call(T0 + 5 * 3_600_000, { route: 'GET /res/v1/news/search' })), 'new_route')).toEqual([]);

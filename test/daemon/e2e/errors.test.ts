@@ -162,7 +162,7 @@ describe('refusals decided from the request alone', () => {
       routes: [{ method: 'GET', path: '/res/v1/web/search' }, { method: 'POST', path: '/v1/extract' }],
     });
     otherKey = await h.addIntegration({ name: 'other', auth: { type: 'bearer' } });
-    // Each integration's first use raises its new-route warning here, not in a test below.
+    // Each integration's first use raises its new-route alert (information) here, not in a test below.
     expect((await h.call('search', '/res/v1/web/search?q=warmup')).status).toBe(200);
   });
   afterAll(() => h.close());
