@@ -1,7 +1,9 @@
 // Native notifications of the daemon's alerts, by tier: info never pops up; warning pops up;
-// critical pops up and stays until the alert is acknowledged. A burst is coalesced: a few pop up,
-// the rest wait and come as one "N more alerts". Clicking one opens the window on its alert.
+// critical pops up and stays until the alert is acknowledged. A burst is coalesced as the daemon
+// does it (daemon/alerts/coalesce.ts): a few pop up, the rest wait and come as one "N more
+// alerts"; the alerts themselves stay apart. Clicking one opens the window on its alert.
 import { Notification } from 'electron';
+import { Coalescer } from '../daemon/alerts/coalesce.ts';
 import type { Alert } from '../daemon/control-types.ts';
 
 export interface AlertNotifierOptions {
@@ -14,36 +16,28 @@ export interface AlertNotifierOptions {
 
 export class AlertNotifier {
   private readonly onClick: (alertId: number | null) => void;
-  private readonly burst: number;
-  private readonly windowMs: number;
-  private recent: number[] = [];
-  private held: Alert[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly coalescer: Coalescer<Alert>;
   /** Notifications on screen and the alerts each stands for. Holding them also keeps their click handlers alive. */
   private readonly shown = new Map<Notification, Set<number>>();
 
   constructor({ onClick, burst = 3, windowMs = 60_000 }: AlertNotifierOptions) {
     this.onClick = onClick;
-    this.burst = burst;
-    this.windowMs = windowMs;
+    this.coalescer = new Coalescer<Alert>({
+      burst,
+      windowMs,
+      now: () => Date.now(),
+      review: 'Open Tollgate to review them.',
+      show: ({ tier, title, message, alerts }) => this.pop(tier === 'critical', title, message, alerts),
+    });
   }
 
   alert(alert: Alert): void {
-    if (alert.tier === 'info') return;
-    const now = Date.now();
-    this.recent = this.recent.filter((t) => now - t < this.windowMs);
-    if (this.recent.length < this.burst) {
-      this.recent.push(now);
-      this.pop(alert.tier === 'critical', alert.title, alert.message, [alert]);
-      return;
-    }
-    this.held.push(alert);
-    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    if (alert.tier !== 'info') this.coalescer.add(alert);
   }
 
   /** The alert was acknowledged (here or elsewhere): it no longer needs the operator. */
   acked(id: number): void {
-    this.held = this.held.filter((a) => a.id !== id);
+    this.coalescer.drop(new Set([id]));
     for (const [n, ids] of this.shown) {
       if (ids.delete(id) && ids.size === 0) {
         this.shown.delete(n);
@@ -53,26 +47,9 @@ export class AlertNotifier {
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.coalescer.close();
     for (const n of this.shown.keys()) n.close();
     this.shown.clear();
-  }
-
-  private flush(): void {
-    this.timer = null;
-    const held = this.held;
-    this.held = [];
-    if (held.length === 0) return;
-    this.recent.push(Date.now());
-    const critical = held.some((a) => a.tier === 'critical');
-    if (held.length === 1) {
-      this.pop(critical, held[0]!.title, held[0]!.message, held);
-      return;
-    }
-    const titles = [...new Set(held.map((a) => a.title))];
-    const body = `${titles.slice(0, 3).join('; ')}${titles.length > 3 ? ` and ${titles.length - 3} more` : ''}. Open Tollgate to review them.`;
-    this.pop(critical, `${held.length} more alerts`, body, held);
   }
 
   /** Shows one notification standing for `alerts`; a click opens the window on the most pressing one. */

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
 import type { EventBus } from '../events.ts';
 import type { AlertDraft, Tier } from './detectors.ts';
+import { Coalescer } from './coalesce.ts';
 import type { Notifier } from './notifier.ts';
 import { proposalAlertKey } from './proposal.ts';
 
@@ -37,7 +38,7 @@ const fromRow = (r: Row): Alert => ({
   message: r.message, count: r.count, firstAt: r.first_at, lastAt: r.last_at, ackedAt: r.acked_at,
 });
 
-/** Native notifications allowed per window before the rest are folded into one summary. */
+/** Native notifications allowed per window before the rest are folded into one summary (as the tray does). */
 const NOTIFY_BURST = 3;
 const NOTIFY_WINDOW_MS = 60_000;
 /** Alerts kept while the database refuses writes; past this, the least urgent give way. */
@@ -56,12 +57,9 @@ interface Unstored {
 export class Alerts {
   private readonly db: Db;
   private readonly bus: EventBus;
-  private readonly notifier: Notifier;
   private readonly clock: Clock;
   private readonly stmt;
-  private recentNotifications: number[] = [];
-  private held: Alert[] = [];
-  private summaryTimer: NodeJS.Timeout | null = null;
+  private readonly notifications: Coalescer<Alert>;
   /** Dedupe keys already stored, so a repeat costs no query. */
   private readonly seen = new Set<string>();
   /** By dedupe key, oldest first. */
@@ -71,8 +69,17 @@ export class Alerts {
   constructor(db: Db, bus: EventBus, notifier: Notifier, clock: Clock) {
     this.db = db;
     this.bus = bus;
-    this.notifier = notifier;
     this.clock = clock;
+    this.notifications = new Coalescer({
+      burst: NOTIFY_BURST,
+      windowMs: NOTIFY_WINDOW_MS,
+      now: () => clock.now(),
+      review: 'Open Tollgate or run "npx tollgate alerts" to review them.',
+      show: ({ tier, title, message }) => {
+        // A tray that connected meanwhile notifies for itself.
+        if (!this.bus.trayConnected) notifier.notify({ tier, title, message });
+      },
+    });
     this.stmt = {
       insert: db.prepare(`INSERT INTO alerts (tier, kind, dedupe_key, integration, title, message, first_at, last_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`),
@@ -170,29 +177,7 @@ export class Alerts {
   private deliver(alert: Alert): void {
     this.bus.emit({ type: 'alert', alert });
     if (alert.tier === 'info' || this.bus.trayConnected) return;
-    const now = this.clock.now();
-    this.recentNotifications = this.recentNotifications.filter((t) => now - t < NOTIFY_WINDOW_MS);
-    if (this.recentNotifications.length < NOTIFY_BURST) {
-      this.recentNotifications.push(now);
-      this.notifier.notify({ tier: alert.tier, title: alert.title, message: alert.message });
-      return;
-    }
-    this.held.push(alert);
-    this.summaryTimer ??= setTimeout(() => this.flushHeld(), NOTIFY_WINDOW_MS).unref();
-  }
-
-  private flushHeld(): void {
-    this.summaryTimer = null;
-    const held = this.held;
-    this.held = [];
-    if (held.length === 0 || this.bus.trayConnected) return;
-    if (held.length === 1) return this.notifier.notify({ tier: held[0]!.tier, title: held[0]!.title, message: held[0]!.message });
-    const tier: Tier = held.some((a) => a.tier === 'critical') ? 'critical' : 'warning';
-    this.notifier.notify({
-      tier,
-      title: `${held.length} more alerts`,
-      message: `${[...new Set(held.map((a) => a.title))].slice(0, 3).join('; ')}. Open Tollgate or run "npx tollgate alerts" to review them.`,
-    });
+    this.notifications.add(alert);
   }
 
   list(filter: { tier?: Tier; open?: boolean; limit?: number }): Alert[] {
@@ -240,13 +225,12 @@ export class Alerts {
   /** Tells control clients, and drops them from the notifications still held back: no longer news. */
   private acked(ids: number[]): void {
     if (ids.length === 0) return;
-    const gone = new Set(ids);
-    this.held = this.held.filter((a) => !gone.has(a.id));
+    this.notifications.drop(new Set(ids));
     for (const id of ids) this.bus.emit({ type: 'alert_acked', id });
   }
 
   close(): void {
-    if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    this.notifications.close();
     // A last chance before the database closes; what still fails is lost with the process.
     this.storeUnstored();
     if (this.retryTimer) clearInterval(this.retryTimer);

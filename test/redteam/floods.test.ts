@@ -45,9 +45,9 @@ const tally = (replies: Reply[]): Record<string, number> => {
  * over; that timer is real time (60 s), so the test fires it itself instead of waiting.
  */
 function endTheMinute(): void {
-  const a = h.daemon.alerts as unknown as { flushHeld?: () => void };
-  expect(typeof a.flushHeld, 'Alerts.flushHeld (the summary timer\'s callback) exists').toBe('function');
-  a.flushHeld!();
+  const a = h.daemon.alerts as unknown as { notifications?: { flush?: () => void } };
+  expect(typeof a.notifications?.flush, 'Alerts.notifications.flush (the summary timer\'s callback) exists').toBe('function');
+  a.notifications!.flush!();
   h.clock.advance(2 * MINUTE);
 }
 

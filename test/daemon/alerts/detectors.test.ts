@@ -324,3 +324,38 @@ describe('policy_violations', () => {
     expect(d.tracked()).toMatchObject({ integrations: 0, fingerprints: 0 });
   });
 });
+
+describe('dedupe keys', () => {
+  it('never merge alerts about different subjects: integration, route, request or refusal code', () => {
+    // Off-hours all day long, loops at two repeats, bursts at three calls: every detector fires.
+    const d = make({ loopRepeats: 2, burstMinCalls: 3, activeHours: { start: '00:00', end: '00:01', days: [0], timeZone: 'UTC' } });
+    const subjectOf: Record<string, (o: CallObservation) => string> = {
+      burst: (o) => o.integration,
+      new_route: (o) => `${o.integration} ${o.route}`,
+      off_hours: (o) => o.integration,
+      loop: (o) => `${o.integration} ${o.fingerprint}`,
+      refused: (o) => `${o.integration} ${o.code}`,
+      // The assistant as a whole: what it tries across integrations is one pattern.
+      policy_violations: () => '*',
+    };
+    const subjects = new Map<string, Set<string>>();
+    for (const integration of ['brave-search', 'exa']) {
+      for (const route of ['GET /res/v1/web/search', 'GET /res/v1/news/search']) {
+        for (const fingerprint of ['f1', 'f2']) {
+          for (const code of [null, 'route_not_allowed', 'upstream_error']) {
+            for (let i = 0; i < 2; i++) {
+              const o = call(T0 + i, { integration, route, fingerprint, outcome: code ? 'refused' : 'ok', code });
+              for (const draft of d.observe(o)) {
+                const set = subjects.get(draft.dedupeKey) ?? new Set<string>();
+                set.add(`${draft.kind}: ${subjectOf[draft.kind]!(o)}`);
+                subjects.set(draft.dedupeKey, set);
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(new Set([...subjects.values()].flatMap((s) => [...s].map((x) => x.split(':')[0])))).toEqual(new Set(Object.keys(subjectOf)));
+    for (const [key, set] of subjects) expect([...set], key).toHaveLength(1);
+  });
+});
