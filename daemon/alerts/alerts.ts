@@ -1,6 +1,7 @@
 // Raising alerts: one per dedupe key (repeats only bump its count), delivered to control
 // clients as events and, for warning and critical when no tray listens, as native
-// notifications, throttled so a flood becomes one summary. An alert the database refuses (full
+// notifications, throttled so a flood becomes one summary; acknowledged one by one or in bulk, and
+// a proposal's alert along with the decision on it. An alert the database refuses (full
 // disk, read-only) is delivered all the same and kept, to be stored once the database takes
 // writes again: the operator's list must show that the audit log was unavailable.
 import { z } from 'zod';
@@ -210,9 +211,10 @@ export class Alerts {
     const now = this.clock.now();
     let ids: number[];
     if ('ids' in selection) {
-      const wanted = JSON.stringify([...new Set(selection.ids)]);
+      const unique = [...new Set(selection.ids)];
+      const wanted = JSON.stringify(unique);
       const known = new Set(this.stmt.known.all(wanted) as number[]);
-      const unknown = selection.ids.filter((id) => !known.has(id));
+      const unknown = unique.filter((id) => !known.has(id));
       if (unknown.length > 0) return { acknowledged: [], unknown };
       ids = this.stmt.ackIds.all(now, wanted) as number[];
     } else {
