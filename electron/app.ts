@@ -12,6 +12,7 @@ import { followEvents } from './event-stream.ts';
 import { dialogConfirm } from './ipc/confirm.ts';
 import { createHandlers } from './ipc/handlers.ts';
 import { registerIpc } from './ipc/register.ts';
+import type { LoginItem } from './login-item.ts';
 import { AlertNotifier } from './notifications.ts';
 import { TrayIcon } from './tray.ts';
 import { type TrayAction, type TrayInput, trayModel } from './tray-state.ts';
@@ -25,6 +26,8 @@ export interface TrayAppOptions {
   page: Page;
   preload: string;
   iconsDir: string;
+  /** The tray's own start at login, turned off and on from its menu. */
+  loginItem?: LoginItem;
   log?: (line: string) => void;
 }
 
@@ -41,6 +44,20 @@ async function trayInput(client: ControlClient): Promise<TrayInput> {
   } catch {
     return { running: false };
   }
+}
+
+/** A login item whose failures (an unwritable folder, say) are logged, not thrown into a menu click. */
+function loggedLoginItem(item: LoginItem, log: (line: string) => void): LoginItem {
+  return {
+    enabled: () => item.enabled(),
+    set(on) {
+      try {
+        item.set(on);
+      } catch (e) {
+        log(`tollgate: could not turn ${on ? 'on' : 'off'} starting at login: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+  };
 }
 
 /** Bursts of events (a call spends, alerts, settles) redraw the tray once. */
@@ -63,7 +80,8 @@ export function startTrayApp(o: TrayAppOptions): TrayApp {
       case 'quit': return app.quit();
     }
   };
-  const tray = new TrayIcon(o.iconsDir, act, trayModel({ running: false }));
+  const loginItem = o.loginItem && loggedLoginItem(o.loginItem, log);
+  const tray = new TrayIcon(o.iconsDir, act, trayModel({ running: false }), loginItem);
 
   let refreshTimer: NodeJS.Timeout | null = null;
   const refresh = (): void => {

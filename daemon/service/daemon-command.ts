@@ -25,8 +25,13 @@ export function projectNode(root: string, current: string, arch: string = proces
   return existsSync(local) ? local : current;
 }
 
-export function daemonCommand(root: string, node: string, env: NodeJS.ProcessEnv): DaemonCommand {
+/** The variables of `env` a process started at login needs to find this daemon's data and keys. */
+export function carriedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const carried: Record<string, string> = {};
   for (const name of CARRIED) if (env[name]) carried[name] = env[name];
-  return { root, argv: [node, join(root, 'daemon', 'bin.mjs'), 'daemon'], env: carried };
+  return carried;
+}
+
+export function daemonCommand(root: string, node: string, env: NodeJS.ProcessEnv): DaemonCommand {
+  return { root, argv: [node, join(root, 'daemon', 'bin.mjs'), 'daemon'], env: carriedEnv(env) };
 }

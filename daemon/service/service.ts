@@ -75,11 +75,12 @@ function launchd(h: ServiceHost): Manager {
   const file = launchAgentFile(h.home);
   const log = daemonLog(h.paths);
   const target = `gui/${h.uid}/${LAUNCHD_LABEL}`;
+  const c = daemonCommand(h.root, h.node, h.env);
   // bootstrap refuses a label that is loaded already: an earlier version is booted out first.
   const bootout: Step = { argv: ['launchctl', 'bootout', target], mayFail: true };
   return {
     file,
-    text: launchAgentPlist(daemonCommand(h.root, h.node, h.env), log),
+    text: launchAgentPlist({ label: LAUNCHD_LABEL, argv: c.argv, cwd: c.root, env: c.env, restartOnFailure: true, log }),
     output: `output in ${log}`,
     unusable: () => null,
     start: () => [bootout, { argv: ['launchctl', 'bootstrap', `gui/${h.uid}`, file] }],

@@ -139,7 +139,19 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
-export const app = { quit: vi.fn(), on: vi.fn(), once: vi.fn() };
+export const app = {
+  quit: vi.fn(),
+  on: vi.fn(),
+  once: vi.fn(),
+  /** The login item Windows keeps, by the executable and arguments it runs. */
+  loginItems: new Map<string, boolean>(),
+  getLoginItemSettings(o: { path: string; args: string[] }) {
+    return { openAtLogin: this.loginItems.get([o.path, ...o.args].join(' ')) ?? false };
+  },
+  setLoginItemSettings(o: { openAtLogin: boolean; path: string; args: string[] }) {
+    this.loginItems.set([o.path, ...o.args].join(' '), o.openAtLogin);
+  },
+};
 
 export const contextBridge = {
   exposed: new Map<string, any>(),
@@ -168,4 +180,5 @@ export function reset(): void {
   ipcRenderer.removeAllListeners();
   ipcRenderer.invoked = [];
   app.quit.mockReset();
+  app.loginItems.clear();
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { iconFile, TrayIcon } from '../../electron/tray.ts';
-import type { TrayModel } from '../../electron/tray-state.ts';
+import { type TrayModel, trayModel } from '../../electron/tray-state.ts';
 import * as electron from './fake-electron.ts';
 
 vi.mock('electron', () => import('./fake-electron.ts'));
@@ -71,5 +71,30 @@ describe('the tray icon', () => {
     // A click on the icon itself opens the window where the platform reports one.
     electron.Tray.instances[0]!.emit('click');
     expect(act).toHaveBeenLastCalledWith('open');
+  });
+});
+
+describe('"Start at login" in the tray menu', () => {
+  it('is a checkbox above Quit that shows whether the tray starts at login, and turns it off and on', () => {
+    let on = true;
+    const set = vi.fn((v: boolean) => { on = v; });
+    new TrayIcon(ICONS, () => {}, trayModel({ running: false }), { enabled: () => on, set });
+    const menu = () => electron.Tray.instances[0]!.menu!.items;
+    expect(menu().map((i) => i.label ?? i.type).slice(-3)).toEqual(['Start at login', 'separator', 'Quit']);
+    const item = () => menu().find((i) => i.label === 'Start at login');
+    expect(item()).toMatchObject({ type: 'checkbox', checked: true });
+    // Electron flips the checkbox before it calls click.
+    item().click({ checked: false });
+    expect(set).toHaveBeenLastCalledWith(false);
+    expect(item().checked).toBe(false);
+    // A change that did not take shows as it is.
+    set.mockImplementationOnce(() => {});
+    item().click({ checked: true });
+    expect(item().checked).toBe(false);
+  });
+
+  it('is not there where the tray has no login item', () => {
+    new TrayIcon(ICONS, () => {}, model('ok'));
+    expect(electron.Tray.instances[0]!.menu!.items.some((i) => i.label === 'Start at login')).toBe(false);
   });
 });
