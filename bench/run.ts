@@ -9,6 +9,7 @@
 //   npm run bench -- --soak            the daemon's memory over many calls, and the keychain read's own growth
 //   npm run bench -- --scan            the credential scan of a 1 MiB request body alone (seconds; the suite has it too)
 //   npm run bench -- --model           the model-provider phase alone: streamed Messages calls, direct / Tollgate / Portkey (the suite has it too)
+//   npm run bench -- --status          `tollgate status` alone, as typed at a terminal, against a daemon (the suite has it too)
 //   options: --quick (smaller counts), --rounds N, --records N (with --scale), --verify (with --scale),
 //            --diagnose (adds two variants of the daemon, each with one piece swapped: an in-memory
 //            keychain, to tell the keychain read from the rest; one TLS context for all upstream
@@ -40,6 +41,7 @@ import { ensureNginx, startNginx } from './peers/nginx.ts';
 import { ensurePortkey, startPortkey } from './peers/portkey.ts';
 import { runScale } from './scale.ts';
 import { runScan, TARGET_SCAN_MS, type ScanResult } from './scan.ts';
+import { runStatus, TARGET_STATUS_MS, type StatusResult } from './status.ts';
 import { type DaemonVariant, INTEGRATION, type MemoryPeaks, PURPOSE, startDaemonVariant, startTollgate, type TollgateUnderBench } from './tollgate.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     soak: { type: 'boolean', default: false },
     scan: { type: 'boolean', default: false },
     model: { type: 'boolean', default: false },
+    status: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     records: { type: 'string' },
@@ -446,6 +449,9 @@ async function suite(cleanup: Cleanup): Promise<void> {
   };
   log(`ledger: ${calls} calls, ${metered.spentUsd} USD spent, ${metered.reservedUsd} reserved; audit chain ${verify.ok ? 'verifies' : 'BROKEN'} over ${verify.records} records: ${metered.consistent ? 'consistent' : 'INCONSISTENT'}`);
 
+  // The operator's glance, over the records the phases left, while no load runs.
+  const status = await runStatus({ home: join(r.tmp, 'home'), daemonPid: tg.daemon.pid, quick: args.quick, log });
+
   // The model-provider phase, after the ledger's check of the search calls (its calls are audited too).
   log('model provider phase');
   const model = await runModel(modelRig(r, tg, portkey, keyringPids), { quick: args.quick, log, onCleanup: (what, fn) => cleanup.add(what, fn) });
@@ -510,8 +516,9 @@ async function suite(cleanup: Cleanup): Promise<void> {
     row('daemon RSS under load (peak)', peakMb, `≤ ${TARGET_RSS_LOAD_MB} MB`, (v) => v <= TARGET_RSS_LOAD_MB, 'MB'),
     scanRow(scan),
     ...model.targets,
+    statusRow(status),
   ];
-  logTargets(rows, 'Targets (issue 5; the credential scan, issue 9; the model stream, issue 10)');
+  logTargets(rows, 'Targets (issue 5; the credential scan, issue 9; the model stream, issue 10; tollgate status, issue 12)');
   const otherMax = Math.max(...phases.map((p) => p.cpu.other / p.cpu.wallSeconds));
   log(`Other work on the machine during the phases: up to ${otherMax.toFixed(2)} of ${CORES} cores (load average now ${loadavg().map((v) => v.toFixed(2)).join(' ')}).`);
   if (variants.length) {
@@ -539,7 +546,7 @@ async function suite(cleanup: Cleanup): Promise<void> {
       variantMemory: Object.fromEntries(variants.map((v) => [v.name, v.memoryPeaks()])),
     },
     figures, saturation: Object.fromEntries([...saturation].map(([k, p]) => [k, { ...p, cpuMsPerRequest: cpuPerRequest(p) }])),
-    scan, model, targets: rows, phases,
+    scan, model, status, targets: rows, phases,
   });
   log(`raw figures: ${file}`);
 }
@@ -552,6 +559,26 @@ function logTargets(rows: TargetRow[], title = 'Targets (issue 5)'): void {
 
 function scanRow(scan: ScanResult): TargetRow {
   return row('credential scan of a 1 MiB request body, p50', scan.full.p50, `≤ ${TARGET_SCAN_MS} ms`, (v) => v <= TARGET_SCAN_MS, 'ms');
+}
+
+function statusRow(status: StatusResult): TargetRow {
+  return row('tollgate status, wall time, p50', status.wallMs.p50, `≤ ${TARGET_STATUS_MS} ms`, (v) => v <= TARGET_STATUS_MS, 'ms',
+    `max ${fx(status.wallMs.max)} ms`);
+}
+
+// --- --status: the operator's glance alone ---------------------------------------------------------------
+
+async function statusOnly(cleanup: Cleanup): Promise<void> {
+  log(`Tollgate bench --status, ${new Date().toISOString()}: ${CORES} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  const r = await rig(cleanup);
+  const tg = await startTollgate({ home: join(r.tmp, 'home'), service: r.service, caFile: r.pki.caCertPath, env: DAEMON_ENV, integration: { baseUrl: r.upstreamUrl, key: r.key } });
+  cleanup.add('stop the daemon', () => tg.daemon.stop().catch(() => tg.daemon.kill9()));
+  cleanup.add('close the control client', () => tg.control.close());
+  log(`tollgate daemon pid ${tg.daemon.pid}; the command ${daemonBuild()}`);
+  const status = await runStatus({ home: join(r.tmp, 'home'), daemonPid: tg.daemon.pid, quick: args.quick, log });
+  const rows = [statusRow(status)];
+  logTargets(rows, 'Targets (issue 12)');
+  log(`raw figures: ${writeResults(`${stamp()}-status`, { kind: 'status', machine: machine(), status, targets: rows })}`);
 }
 
 // --- profile -----------------------------------------------------------------------------------------
@@ -725,7 +752,7 @@ async function modelOnly(cleanup: Cleanup): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.help) {
-    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan | --model] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
+    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan | --model | --status] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
     return;
   }
   if (args.rounds) COUNTS.rounds = Math.max(1, Math.min(10, Number(args.rounds) || 1));
@@ -754,6 +781,8 @@ async function main(): Promise<void> {
       scanOnly();
     } else if (args.model) {
       await modelOnly(cleanup);
+    } else if (args.status) {
+      await statusOnly(cleanup);
     } else {
       await suite(cleanup);
     }

@@ -162,6 +162,13 @@ export function cpuSeconds(pids: number[]): number {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** CPU seconds of this process's children that have ended and been waited for (cutime + cstime). */
+export function endedChildrenCpuSeconds(): number {
+  const s = readFileSync('/proc/self/stat', 'utf8');
+  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) / TICKS_PER_SECOND; // fields 16 and 17
+}
+
 /** Busy CPU seconds of the whole machine so far, all cores together. */
 export function machineBusySeconds(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
