@@ -2,7 +2,7 @@
 // clients (the CLI, the tray's main process, the window) read them. Types only: importing this
 // file brings no daemon code along.
 import type { AckSelection, Alert } from './alerts/alerts.ts';
-import type { AuditRecord } from './audit/record.ts';
+import type { AuditView } from './audit/record.ts';
 import type { Status } from './integrations/integration.ts';
 import type { IntegrationSpec, RouteSpec, Template } from './integrations/schema.ts';
 import type { Proposal } from './proposals.ts';
@@ -10,6 +10,9 @@ import type { Settings } from './settings.ts';
 
 export type { AckSelection, Alert, AuditRecord, IntegrationSpec, Proposal, RouteSpec, Settings, Status, Template };
 export type { Tier } from './alerts/detectors.ts';
+
+/** An audit record as GET /v1/audit lists it: its cost in dollars (`costUsd`). */
+type AuditRecord = AuditView;
 
 export interface IntegrationView {
   name: string;
@@ -25,7 +28,8 @@ export interface IntegrationView {
 }
 
 export interface SpendReport {
-  period: { id: string; startsAt: string; resetsAt: string };
+  /** `timeZone`: the daemon's (settings.timeZone), the zone the period is read in. */
+  period: { id: string; startsAt: string; resetsAt: string; timeZone: string };
   globalCapUsd: number | null;
   totalSpentUsd: number;
   integrations: { name: string; status: Status; spentUsd: number; reservedUsd: number; capUsd: number; remainingUsd: number }[];

@@ -23,3 +23,21 @@ export function formatUsd(micros: Micros): string {
 export function microsToUsd(micros: Micros): number {
   return micros / MICROS_PER_USD;
 }
+
+/** Digits kept after the point: the micro-dollar, and below it for per-token and per-unit prices. */
+const MAX_DECIMALS = 9;
+
+/**
+ * Dollars as every table, message, the tray and the window show them: "$1,234.50"; digits below a
+ * cent only where the amount has them ("$0.0051", "$0.000123"), so a figure is never rounded into
+ * another one. The one formatter: the CLI, the tray, the window and the daemon's messages all use it.
+ */
+export function usd(dollars: number): string {
+  const [whole = '0', fraction = ''] = Math.abs(dollars).toFixed(MAX_DECIMALS).split('.');
+  const cents = fraction.replace(/0+$/, '').padEnd(2, '0');
+  const sign = dollars < 0 && /[1-9]/.test(whole + cents) ? '-' : '';
+  return `${sign}$${whole.replace(/\B(?=(\d{3})+$)/g, ',')}.${cents}`;
+}
+
+/** Micro-dollars, shown as dollars (see usd). */
+export const usdOfMicros = (micros: Micros): string => usd(microsToUsd(micros));

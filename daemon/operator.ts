@@ -175,7 +175,7 @@ export class Operator {
     const periods = this.d.db.prepare(`SELECT s.period, i.name AS integration, s.spent, s.calls FROM spend s JOIN integrations i ON i.id = s.integration_id
       ORDER BY s.period DESC, i.name LIMIT 1000`).all() as { period: string; integration: string; spent: number; calls: number }[];
     return {
-      period: { id: period.id, startsAt: new Date(period.startsAt).toISOString(), resetsAt: new Date(period.resetsAt).toISOString() },
+      period: { id: period.id, startsAt: new Date(period.startsAt).toISOString(), resetsAt: new Date(period.resetsAt).toISOString(), timeZone: settings.timeZone },
       globalCapUsd: settings.globalCapUsd,
       totalSpentUsd: microsToUsd(integrations.reduce((s, i) => s + usdToMicros(i.spentUsd), 0)),
       integrations,

@@ -1,6 +1,8 @@
 // What the tray shows, from what the daemon reports: the state at a glance (ok / warning /
 // critical), a tooltip that says why, and the menu. Pure: tray.ts applies it to Electron.
 import type { Alert, IntegrationView, SessionView, SpendReport } from '../daemon/control-types.ts';
+import { usd } from '../daemon/money.ts';
+import { dateText } from '../daemon/time-text.ts';
 
 export type TrayState = 'ok' | 'warning' | 'critical';
 
@@ -27,7 +29,6 @@ const WARN_SHARE = 0.8;
 // daemon/alerts/monitor.ts suspends an integration with this reason when its provider rejects the key.
 const keyRejected = (i: IntegrationView): boolean => i.status === 'suspended' && (i.statusReason ?? '').startsWith('the provider rejected');
 
-const usd = (v: number): string => `$${v.toFixed(2)}`;
 const MAX_LABEL = 40;
 const short = (s: string): string => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s);
 
@@ -60,7 +61,7 @@ export function trayModel(input: TrayInput): TrayModel {
     ? live.map((i) => ({ kind: 'label', text: `${i.name}: ${usd(i.spentUsd)} / ${usd(i.capUsd)}${i.status === 'suspended' ? ' (suspended)' : ''}` }))
     : [{ kind: 'label', text: 'No integrations yet' }];
   if (spend.globalCapUsd !== null) lines.push({ kind: 'label', text: `All: ${total}` });
-  const resets = spend.period.resetsAt.slice(0, 10);
+  const resets = dateText(spend.period.resetsAt, spend.period.timeZone);
   // The assistants running now, each with its spend (against its budget, where it has one).
   const sessions = (input.sessions ?? []).filter((s) => s.status === 'running');
   const sessionLines: MenuEntry[] = sessions.length

@@ -1,28 +1,35 @@
-// How numbers and times read in the window. Money is always USD: the daemon counts in USD.
+// How numbers and times read in the window. Money is always USD, formatted as everywhere else
+// (the CLI, the tray, the daemon's messages): one formatter, in daemon/money.ts.
+import { usd } from '../daemon/money.ts';
+import { zoneSuffix } from '../daemon/time-text.ts';
 
-const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const cents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 });
-const unitPrice = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 });
+export { usd };
 
-/** "$1.20"; below a dollar up to four decimals, so a $0.005 call does not read as $0.01. */
-export const usd = (v: number): string => (Math.abs(v) < 1 ? cents : dollars).format(v);
+/** Per-unit prices read like any amount (usd keeps their digits below the micro-dollar). */
+export const usdPerUnit = usd;
 
 /** "$1.20 of $10.00" */
 export const usdOf = (spent: number, cap: number): string => `${usd(spent)} of ${usd(cap)}`;
 
-/** Prices per token or unit are far below a cent: significant digits, not decimals. */
-export const usdPerUnit = (v: number): string => unitPrice.format(v);
+const OPTIONS = {
+  date: { day: 'numeric', month: 'short', year: 'numeric' },
+  dateTime: { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+} as const;
+const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** Audit records count cost in integer micro-dollars. */
-export const microsToUsd = (micros: number): number => micros / 1_000_000;
+/** In the daemon's time zone when given, named where it is not this machine's; without one, this machine's. */
+function zoned(kind: keyof typeof OPTIONS, at: string | number, timeZone: string | undefined): string {
+  const id = `${kind} ${timeZone ?? ''}`;
+  let f = formats.get(id);
+  if (!f) formats.set(id, (f = new Intl.DateTimeFormat(undefined, { ...OPTIONS[kind], ...(timeZone ? { timeZone } : {}) })));
+  return `${f.format(new Date(at))}${timeZone ? zoneSuffix(timeZone) : ''}`;
+}
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 // Day ids are already local dates of the daemon's time zone: read them as UTC so nothing shifts.
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
-export const date = (at: string | number): string => dateFormat.format(new Date(at));
-export const dateTime = (at: string | number): string => dateTimeFormat.format(new Date(at));
+export const date = (at: string | number, timeZone?: string): string => zoned('date', at, timeZone);
+export const dateTime = (at: string | number, timeZone?: string): string => zoned('dateTime', at, timeZone);
 
 /** A `YYYY-MM-DD` day id as "3 Sep". */
 export const day = (id: string): string => dayFormat.format(Date.parse(`${id}T00:00:00Z`));

@@ -3,7 +3,7 @@
 import type { Integration } from '../integrations/integration.ts';
 import type { Registry } from '../integrations/registry.ts';
 import type { DaemonEvent, EventBus } from '../events.ts';
-import { formatUsd, microsToUsd, type Micros } from '../money.ts';
+import { microsToUsd, type Micros, usdOfMicros } from '../money.ts';
 import type { Period } from '../period.ts';
 import type { Alerts } from './alerts.ts';
 import type { CallObservation, Detectors } from './detectors.ts';
@@ -97,7 +97,7 @@ export class Monitor {
       dedupeKey: `cost_over_max:${integration.name}:${hour(at)}`,
       integration: integration.name,
       title: `Cost above its maximum: ${integration.name}`,
-      message: `A call cost ${(cost / 1e6).toFixed(6)} USD, above the integration's maxPerRequestUsd, so reservations under-estimate it. Raise the maximum.`,
+      message: `A call cost ${usdOfMicros(cost)}, above the integration's maxPerRequestUsd, so reservations under-estimate it. Raise the maximum.`,
     });
   }
 
@@ -106,7 +106,7 @@ export class Monitor {
    * misreports. The cost is recorded as reported; the integration stops until the operator acts.
    */
   costOverReservation(integration: Integration, cost: Micros, reserved: Micros, model: string | null, at: number): void {
-    const reason = `a call cost ${formatUsd(cost)} USD, more than the ${formatUsd(reserved)} USD it reserved`;
+    const reason = `a call cost ${usdOfMicros(cost)}, more than the ${usdOfMicros(reserved)} it reserved`;
     this.registry.setStatus(integration.name, 'suspended', reason, at);
     this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
     this.alerts.raise({
@@ -115,7 +115,7 @@ export class Monitor {
       dedupeKey: `cost_over_reservation:${integration.name}:${hour(at)}`,
       integration: integration.name,
       title: `Cost above its reservation: ${integration.name}`,
-      message: `${integration.host} reported ${formatUsd(cost)} USD for a call${model ? ` to ${model}` : ''} that reserved at most ${formatUsd(reserved)} USD. It is recorded as reported, and ${integration.name} is suspended: the caps cannot hold if costs pass their reservations. Check the model's prices and the provider's usage, then resume it.`,
+      message: `${integration.host} reported ${usdOfMicros(cost)} for a call${model ? ` to ${model}` : ''} that reserved at most ${usdOfMicros(reserved)}. It is recorded as reported, and ${integration.name} is suspended: the caps cannot hold if costs pass their reservations. Check the model's prices and the provider's usage, then resume it.`,
     });
   }
 

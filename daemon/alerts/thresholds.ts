@@ -1,6 +1,6 @@
 // Spend milestones: 50 % of a cap is information, 80 % a warning, reaching it critical.
 // Each fires once per period (the period is in the dedupe key).
-import { formatUsd, type Micros } from '../money.ts';
+import { type Micros, usdOfMicros } from '../money.ts';
 import type { AlertDraft, Tier } from './detectors.ts';
 
 const LEVELS: readonly { percent: number; tier: Tier }[] = [
@@ -38,6 +38,6 @@ function capAlert(subject: string | null, percent: number, tier: Tier, spent: Mi
     dedupeKey: `spend:${subject ?? '*'}:${percent}:${periodId}`,
     integration: subject,
     title: percent >= 100 ? `Spend cap reached: ${what}` : `${percent} % of the spend cap: ${what}`,
-    message: `${formatUsd(spent)} of ${formatUsd(cap)} USD spent this period by ${what}. ${advice}`,
+    message: `${usdOfMicros(spent)} of ${usdOfMicros(cap)} spent this period by ${what}. ${advice}`,
   };
 }

@@ -1,9 +1,9 @@
-// The audit archive written when an integration is decommissioned: its records as JSONL,
-// and a SHA-256 of that file beside it (sha256sum -c can check it).
+// The audit archive written when an integration is decommissioned: its records as JSONL in the
+// export's form (record.ts, auditExportLine), and a SHA-256 of that file beside it (sha256sum -c can check it).
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { AuditRecord } from './record.ts';
+import { type AuditRecord, auditExportLine } from './record.ts';
 
 export interface Archive {
   file: string;
@@ -16,9 +16,8 @@ export function writeArchive(dir: string, name: string, at: number, records: Ite
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date(at).toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
   const file = join(dir, `${name}-${stamp}.jsonl`);
-  const lines: string[] = [];
-  for (const r of records) lines.push(JSON.stringify(r));
-  const text = lines.length ? `${lines.join('\n')}\n` : '';
+  const lines = Array.from(records, auditExportLine);
+  const text = lines.join('');
   const sha256 = createHash('sha256').update(text).digest('hex');
   // Write then rename, so a crash never leaves a half archive under the final name.
   writeFileSync(`${file}.tmp`, text, { mode: 0o600 });

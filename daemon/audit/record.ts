@@ -1,5 +1,6 @@
 // One audit record: what happened to one call, without what was said.
 // Never: query values, bodies, responses, auth headers.
+import { microsToUsd } from '../money.ts';
 
 export type Outcome = 'ok' | 'refused' | 'error' | 'unknown';
 
@@ -20,7 +21,7 @@ export interface AuditEntry {
   bytesOut: number;
   /** Response body bytes received. */
   bytesIn: number;
-  /** Micro-dollars. */
+  /** Micro-dollars (inside the daemon only: what leaves it is named `costUsd` or `costMicros`). */
   cost: number;
   /** Keyed HMAC of the whole request, to spot repeats; null when the request never got that far. */
   fingerprint: string | null;
@@ -49,4 +50,22 @@ export function canonical(id: number, e: AuditEntry): string {
   if (e.finding || e.session) fields.push(e.finding || null);
   if (e.session) fields.push(e.session);
   return JSON.stringify(fields);
+}
+
+/** A record as the control API lists it (GET /v1/audit, `tollgate audit list --json`): its cost in dollars, like all its money. */
+export type AuditView = Omit<AuditRecord, 'cost'> & { costUsd: number };
+
+export function auditView({ cost, ...rest }: AuditRecord): AuditView {
+  return { ...rest, costUsd: microsToUsd(cost) };
+}
+
+/**
+ * A record as exported and archived (JSONL): the chain's exact form, its cost in integer micro-dollars
+ * as the MAC covers it, so the chain can be checked from the file alone (see canonical).
+ */
+export type AuditExport = Omit<AuditRecord, 'cost'> & { costMicros: number };
+
+export function auditExportLine({ cost, ...rest }: AuditRecord): string {
+  const line: AuditExport = { ...rest, costMicros: cost };
+  return `${JSON.stringify(line)}\n`;
 }

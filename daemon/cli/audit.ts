@@ -28,14 +28,17 @@ export function auditCommands(program: Command): void {
     .option('--before <id>', 'only records older than this id (the next page)', positiveInt)
     .option(...jsonOption)
     .action(async (opts: ListOptions) => {
-      const records = await control().audit({ integration: opts.integration, outcome: opts.outcome, session: opts.session, limit: opts.limit, before: opts.before });
+      const c = control();
+      const [records, { timeZone }] = await Promise.all([
+        c.audit({ integration: opts.integration, outcome: opts.outcome, session: opts.session, limit: opts.limit, before: opts.before }), c.settings(),
+      ]);
       if (opts.json) return printJson(records);
       if (!records.length) return console.log('No audit records match.');
       console.log(table(
-        ['ID', 'TIME', 'INTEGRATION', 'CALL', 'OUTCOME', 'STATUS', 'COST USD', 'MS', 'PURPOSE'],
+        ['ID', 'TIME', 'INTEGRATION', 'CALL', 'OUTCOME', 'STATUS', 'COST', 'MS', 'PURPOSE'],
         records.map((r) => [
-          String(r.id), time(r.at), r.integration, `${r.method} ${r.host}${r.path}`, r.code ? `${r.outcome} (${r.code})` : r.outcome,
-          r.status === null ? '-' : String(r.status), usd(r.cost / 1e6), String(r.latencyMs), r.purpose,
+          String(r.id), time(r.at, timeZone), r.integration, `${r.method} ${r.host}${r.path}`, r.code ? `${r.outcome} (${r.code})` : r.outcome,
+          r.status === null ? '-' : String(r.status), usd(r.costUsd), String(r.latencyMs), r.purpose,
         ]),
         [0, 5, 6, 7],
       ));
@@ -72,7 +75,7 @@ export function auditCommands(program: Command): void {
 
   audit
     .command('export')
-    .description('write every audit record as JSONL, to stdout or a file')
+    .description('write every audit record as JSONL (cost as integer costMicros, as the HMAC chain covers it), to stdout or a file')
     .option('--out <file>', 'write to this file (created readable by you only) instead of stdout')
     .action(async (opts: { out?: string }) => {
       let lines = 0;

@@ -9,16 +9,11 @@ export function table(head: string[], rows: string[][], right: number[] = []): s
     .join('\n');
 }
 
-/** Dollars with at least two decimals and up to six (caps in cents, per-call prices below them). */
-export function usd(v: number): string {
-  const [whole, fraction = ''] = v.toFixed(6).replace(/0+$/, '').split('.');
-  return `${whole}.${fraction.padEnd(2, '0')}`;
-}
+/** Dollars: the one formatter of the CLI, the tray, the window and the daemon's messages (money.ts). */
+export { usd } from '../money.ts';
 
-/** A moment in this machine's time zone, as YYYY-MM-DD HH:MM:SS. */
-export function time(at: number | string): string {
-  return new Date(at).toLocaleString('sv-SE');
-}
+/** A moment as YYYY-MM-DD HH:MM:SS in the daemon's time zone, named when it is not this machine's (time-text.ts). */
+export { dateTimeText as time } from '../time-text.ts';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

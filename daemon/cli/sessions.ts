@@ -26,7 +26,8 @@ export function sessionCommands(program: Command): void {
     .description('running sessions, then recent ones, with their spend as it is now')
     .option(...jsonOption)
     .action(async (opts: { json?: boolean }) => {
-      const list = await control().sessions();
+      const c = control();
+      const [list, { timeZone }] = await Promise.all([c.sessions(), c.settings()]);
       if (opts.json) return printJson(list);
       if (!list.length) return console.log('No sessions yet: start one with "tollgate sessions start --purpose <text>".');
       console.log(table(
@@ -34,7 +35,7 @@ export function sessionCommands(program: Command): void {
         list.map((s) => [
           s.id, s.status, s.purpose, s.budgetUsd === null ? '-' : usd(s.budgetUsd),
           s.reservedUsd > 0 ? `${usd(s.spentUsd)} (+${usd(s.reservedUsd)} in flight)` : usd(s.spentUsd),
-          String(s.calls), time(s.startedAt), s.endedAt === null ? '-' : time(s.endedAt),
+          String(s.calls), time(s.startedAt, timeZone), s.endedAt === null ? '-' : time(s.endedAt, timeZone),
         ]),
         [3, 4, 5],
       ));
@@ -69,7 +70,7 @@ export function sessionCommands(program: Command): void {
       const session = await running(id);
       await confirmChange(describeChange({ kind: 'stop_session', session }), opts.yes);
       const s = await control().stopSession(session.id);
-      console.log(`stopped session ${s.id} (${s.purpose}): spent ${usd(s.spentUsd)} USD in ${s.calls} call(s)`);
+      console.log(`stopped session ${s.id} (${s.purpose}): spent ${usd(s.spentUsd)} in ${s.calls} call(s)`);
     });
 }
 

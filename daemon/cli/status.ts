@@ -24,7 +24,7 @@ export function statusCommand(program: Command): void {
         return;
       }
       const live = rows.filter((r) => r.status !== 'decommissioned');
-      console.log(`Period from ${spend.period.id}; caps reset ${time(spend.period.resetsAt)}`);
+      console.log(`Period from ${spend.period.id}; caps reset ${time(spend.period.resetsAt, spend.period.timeZone)}`);
       console.log('');
       if (live.length) {
         console.log(table(
@@ -36,7 +36,7 @@ export function statusCommand(program: Command): void {
         console.log('No integrations yet: see "tollgate templates" and "tollgate add --help".');
       }
       console.log('');
-      console.log(`Total spent: ${usd(spend.totalSpentUsd)} USD${spend.globalCapUsd === null ? ' (no global cap)' : ` of a global cap of ${usd(spend.globalCapUsd)} USD`}`);
+      console.log(`Total spent: ${usd(spend.totalSpentUsd)}${spend.globalCapUsd === null ? ' (no global cap)' : ` of a global cap of ${usd(spend.globalCapUsd)}`}`);
       const open = TIERS.filter((t) => openAlerts[t] > 0).map((t) => `${openAlerts[t]} ${t}`);
       console.log(`Open alerts: ${open.length ? `${open.join(', ')} ("tollgate alerts --open")` : 'none'}`);
       console.log(`Pending proposals: ${proposals.length}${proposals.length ? ' ("tollgate proposals")' : ''}`);

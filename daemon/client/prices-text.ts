@@ -1,8 +1,7 @@
 // A model provider's prices as the operator reads them, the same in the CLI and in the window:
 // one line per model, then where the prices come from.
 import type { TokensPricingSpec } from '../integrations/schema.ts';
-
-const usd = (v: number): string => `$${v}`;
+import { usd } from '../money.ts';
 
 export function describeTokenPrices(t: TokensPricingSpec): string[] {
   const lines = Object.entries(t.models).map(([id, p]) => {

@@ -2,7 +2,7 @@
 // errors that say what happened and what to do next, in terms of this server's tools.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type AgentIntegration, type CallResult, TollgateRefusal, TollgateUnavailable } from '../client/agent-client.ts';
-import { usd } from '../cli/format.ts';
+import { usd } from '../money.ts';
 
 /** Past this, a body is cut: an assistant's context is worth more than the rest of a page. */
 export const MAX_BODY_BYTES = 50 * 1024;
@@ -16,8 +16,8 @@ export function text(s: string, isError = false): CallToolResult {
 export function callResult(r: CallResult): CallToolResult {
   const summary = [
     `HTTP ${r.status}${r.contentType ? ` (${r.contentType})` : ''}`,
-    `cost ${r.costUsd === null ? 'not reported' : `$${usd(r.costUsd)}`}`,
-    `remaining budget ${r.remainingUsd === null ? 'not reported' : `$${usd(r.remainingUsd)}`}`,
+    `cost ${r.costUsd === null ? 'not reported' : usd(r.costUsd)}`,
+    `remaining budget ${r.remainingUsd === null ? 'not reported' : usd(r.remainingUsd)}`,
     `request ${r.requestId ?? '-'}`,
   ].join(' · ');
   return text(`${summary}\n\n${bodyText(r)}`);
@@ -39,7 +39,7 @@ export function integrationsText(list: AgentIntegration[], toolsOf: (name: strin
     return [
       `${i.name} [${i.status}]: ${i.purpose}`,
       `  routes: ${i.routes.map((r) => `${r.method} ${r.path}`).join(', ')}`,
-      `  budget: $${usd(i.remainingUsd)} left of a $${usd(i.capUsd)} monthly cap ($${usd(i.spentUsd)} spent since ${i.period}); resets ${i.resetsAt}`,
+      `  budget: ${usd(i.remainingUsd)} left of a ${usd(i.capUsd)} monthly cap (${usd(i.spentUsd)} spent since ${i.period}); resets ${i.resetsAt}`,
       `  tools: ${[...tools, 'tollgate_call'].join(', ')}`,
     ].join('\n');
   }).join('\n\n');
@@ -62,7 +62,7 @@ function advice(e: TollgateRefusal, integration: AgentIntegration | null, approv
     case 'budget_exhausted': {
       // The cap may be the global one, or the call's worst case may not fit what is left: "left" covers both.
       const until = integration
-        ? `${integration.name} has $${usd(integration.remainingUsd)} left of its $${usd(integration.capUsd)} monthly cap, not enough for this call, until ${integration.resetsAt}`
+        ? `${integration.name} has ${usd(integration.remainingUsd)} left of its ${usd(integration.capUsd)} monthly cap, not enough for this call, until ${integration.resetsAt}`
         : 'The budget is spent until the reset date above';
       return `What to do: ${until}; wait until then, or propose a higher cap with tollgate_propose (kind "raise_cap", the integration, a higher monthlyCapUsd and a justification). Do not retry before then.`;
     }

@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { ackSelectionSchema } from '../alerts/alerts.ts';
 import { Daemon } from '../daemon.ts';
 import { VERSION } from '../version.ts';
+import { auditExportLine, auditView } from '../audit/record.ts';
 import { ControlError, TollgateError } from '../errors.ts';
 import type { IntegrationView } from '../control-types.ts';
 import type { DaemonEvent } from '../events.ts';
@@ -55,13 +56,13 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
       since: int(c.query.get('since')),
       until: int(c.query.get('until')),
       limit: Math.min(int(c.query.get('limit')) ?? 100, 1000),
-    }),
+    }).map(auditView),
   })],
   ['GET', /^\/v1\/audit\/verify$/, (d) => d.verifyAudit()],
   ['POST', /^\/v1\/audit\/accept-end$/, (d, c) => d.acceptAuditEnd(c.actor)],
   ['GET', /^\/v1\/audit\/export$/, (d, c) => {
     c.res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    for (const r of d.audit.all()) c.res.write(`${JSON.stringify(r)}\n`);
+    for (const r of d.audit.all()) c.res.write(auditExportLine(r));
     c.res.end();
   }],
   ['GET', /^\/v1\/alerts$/, (d, c) => ({

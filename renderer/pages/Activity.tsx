@@ -5,8 +5,9 @@ import { api, messageOf } from '../api.ts';
 import { Badge, type Tone } from '../components/Badge.tsx';
 import { SelectField, TextField } from '../components/fields.tsx';
 import { Loadable } from '../components/Loadable.tsx';
-import { bytes, dateTime, microsToUsd, usd } from '../format.ts';
+import { bytes, dateTime, usd } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { useDaemonTimeZone } from '../time-zone.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -72,6 +73,7 @@ export function Activity() {
 
 /** Pages of records; "Older" asks for the page before the last record shown. */
 function AuditLog({ filter }: { filter: AuditFilter }) {
+  const timeZone = useDaemonTimeZone();
   const [older, setOlder] = useState<AuditRecord[][]>([]);
   const [more, setMore] = useState<{ busy: boolean; problem: string | null }>({ busy: false, problem: null });
   // Once older pages are shown the view holds still: a newer first page would leave a gap.
@@ -97,7 +99,7 @@ function AuditLog({ filter }: { filter: AuditFilter }) {
         if (!last) return <p className="empty">No records match. Calls the assistant makes through Tollgate appear here.</p>;
         return (
           <>
-            <AuditTable records={records} />
+            <AuditTable records={records} timeZone={timeZone} />
             <div className="actions">
               {lastPage.length === PAGE_SIZE
                 ? <button type="button" onClick={() => loadOlder(last.id)} disabled={more.busy}>Older</button>
@@ -112,7 +114,7 @@ function AuditLog({ filter }: { filter: AuditFilter }) {
   );
 }
 
-function AuditTable({ records }: { records: AuditRecord[] }) {
+function AuditTable({ records, timeZone }: { records: AuditRecord[]; timeZone: string | undefined }) {
   return (
     <div className="table-wrap">
       <table className="audit">
@@ -135,7 +137,7 @@ function AuditTable({ records }: { records: AuditRecord[] }) {
           {records.map((r) => (
             <tr key={r.id}>
               <td className="num">{r.id}</td>
-              <td>{dateTime(r.at)}</td>
+              <td>{dateTime(r.at, timeZone)}</td>
               <td>{r.integration}</td>
               <td><code>{r.method} {r.path}</code><br /><span className="muted">{r.host}</span></td>
               <td>
@@ -145,7 +147,7 @@ function AuditTable({ records }: { records: AuditRecord[] }) {
               <td className="num">{r.status ?? '—'}</td>
               <td className="num">{r.latencyMs} ms</td>
               <td className="num">{bytes(r.bytesOut)} / {bytes(r.bytesIn)}</td>
-              <td className="num">{usd(microsToUsd(r.cost))}</td>
+              <td className="num">{usd(r.costUsd)}</td>
               <td>{r.purpose}</td>
             </tr>
           ))}

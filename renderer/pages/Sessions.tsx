@@ -7,10 +7,12 @@ import { OutcomeMessage } from '../components/OutcomeMessage.tsx';
 import { SpendBar } from '../components/SpendBar.tsx';
 import { dateTime, usd } from '../format.ts';
 import { useAction, useLoad } from '../hooks.ts';
+import { useDaemonTimeZone } from '../time-zone.ts';
 
 /** The assistants running now and those that ran lately: purpose, budget, spend, calls. Live: every session event reloads it. */
 export function Sessions() {
   const loaded = useLoad(() => api.sessions(), []);
+  const timeZone = useDaemonTimeZone();
   const { outcome, busy, change } = useAction();
   const stop = (s: SessionView) =>
     change(() => api.stopSession(s.id), (v) => `Stopped: ${v.purpose}. It spent ${usd(v.spentUsd)} in ${calls(v.calls)}.`);
@@ -36,7 +38,7 @@ export function Sessions() {
                   <ul className="cards">
                     {running.map((s) => (
                       <li key={s.id}>
-                        <SessionCard session={s}>
+                        <SessionCard session={s} timeZone={timeZone}>
                           <div className="actions">
                             <button type="button" className="danger" onClick={() => void stop(s)} disabled={busy}>Stop</button>
                           </div>
@@ -52,7 +54,7 @@ export function Sessions() {
                   <ul className="cards">
                     {ended.map((s) => (
                       <li key={s.id}>
-                        <SessionCard session={s} />
+                        <SessionCard session={s} timeZone={timeZone} />
                       </li>
                     ))}
                   </ul>
@@ -68,7 +70,7 @@ export function Sessions() {
 
 const calls = (n: number): string => `${n} call${n === 1 ? '' : 's'}`;
 
-function SessionCard({ session: s, children }: { session: SessionView; children?: ReactNode }) {
+function SessionCard({ session: s, timeZone, children }: { session: SessionView; timeZone: string | undefined; children?: ReactNode }) {
   const heading = useId();
   return (
     <article className="card" aria-labelledby={heading}>
@@ -89,7 +91,7 @@ function SessionCard({ session: s, children }: { session: SessionView; children?
         <dt>Integrations</dt>
         <dd>{s.integrations === null ? 'Every approved one' : s.integrations.join(', ')}</dd>
         <dt>Started</dt>
-        <dd>{dateTime(s.startedAt)} by {s.startedBy}</dd>
+        <dd>{dateTime(s.startedAt, timeZone)} by {s.startedBy}</dd>
         {s.status === 'running' ? (
           <>
             <dt>Socket</dt>
@@ -98,7 +100,7 @@ function SessionCard({ session: s, children }: { session: SessionView; children?
         ) : (
           <>
             <dt>Ended</dt>
-            <dd>{s.endedAt && dateTime(s.endedAt)}{s.endReason && `: ${s.endReason}`}</dd>
+            <dd>{s.endedAt && dateTime(s.endedAt, timeZone)}{s.endReason && `: ${s.endReason}`}</dd>
           </>
         )}
       </dl>

@@ -51,7 +51,7 @@ describe('the tray app', () => {
   it('on a critical alert: pops up a notification that stays, turns red, and tells the open window', async () => {
     const r = await h.call('search', '/res/v1/web/search?q=x');
     expect(r.status).toBe(200);
-    await waitFor(() => labels().includes('search: $0.01 / $10.00'), 'the spend to move');
+    await waitFor(() => labels().includes('search: $0.005 / $10.00'), 'the spend to move');
 
     tray.open();
     await waitFor(() => electron.BrowserWindow.instances.length === 1 && electron.BrowserWindow.instances[0]!.visible, 'the window');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, IntegrationView, SessionView, SpendReport } from '../../daemon/control-types.ts';
+import { zoneSuffix } from '../../daemon/time-text.ts';
 import { type TrayInput, trayModel } from '../../electron/tray-state.ts';
 
 type Row = SpendReport['integrations'][number];
@@ -7,7 +8,7 @@ type Row = SpendReport['integrations'][number];
 function spend(rows: Partial<Row>[], globalCapUsd: number | null = null): SpendReport {
   const integrations = rows.map((r, i) => ({ name: `i${i}`, status: 'active' as const, spentUsd: 0, reservedUsd: 0, capUsd: 10, remainingUsd: 10, ...r }));
   return {
-    period: { id: '2026-11', startsAt: '2026-11-01T00:00:00.000Z', resetsAt: '2026-12-01T00:00:00.000Z' },
+    period: { id: '2026-11', startsAt: '2026-11-01T00:00:00.000Z', resetsAt: '2026-12-01T00:00:00.000Z', timeZone: 'UTC' },
     globalCapUsd,
     totalSpentUsd: integrations.reduce((s, i) => s + i.spentUsd, 0),
     integrations,
@@ -60,7 +61,7 @@ describe('the tray state', () => {
       { name: 'old', status: 'decommissioned', spentUsd: 3, capUsd: 5 },
     ], 20)));
     expect(m.menu).toEqual([
-      { kind: 'label', text: 'This period (resets 2026-12-01)' },
+      { kind: 'label', text: `This period (resets 2026-12-01${zoneSuffix('UTC')})` },
       { kind: 'label', text: 'brave-search: $1.20 / $10.00' },
       { kind: 'label', text: 'exa: $0.00 / $5.00 (suspended)' },
       { kind: 'label', text: 'All: $4.20 / $20.00' },
@@ -70,6 +71,17 @@ describe('the tray state', () => {
       { kind: 'separator' },
       { kind: 'action', action: 'quit', text: 'Quit', enabled: true },
     ]);
+  });
+
+  it("names the reset day in the daemon's time zone, and amounts below a cent as they are", () => {
+    const s = spend([{ name: 'search', spentUsd: 0.005 }]);
+    const berlin = { ...s, period: { ...s.period, resetsAt: '2026-11-30T23:00:00.000Z', timeZone: 'Europe/Berlin' } };
+    const m = trayModel(running(berlin));
+    expect(m.menu.slice(0, 2)).toEqual([
+      { kind: 'label', text: `This period (resets 2026-12-01${zoneSuffix('Europe/Berlin')})` },
+      { kind: 'label', text: 'search: $0.005 / $10.00' },
+    ]);
+    expect(m.tooltip).toBe('Tollgate: all well ($0.005 this period)');
   });
 
   it('lists the sessions running now, each with its spend against its budget where it has one', () => {

@@ -5,6 +5,7 @@ import type { Reply, SocketClients } from '../helpers/harness.ts';
 
 export const SENT_OUTCOMES = ['ok', 'error', 'unknown'];
 
+/** An audit record as GET /v1/audit lists it, its cost back in micro-dollars so sums are exact. */
 export interface AuditRecord {
   id: number;
   integration: string;
@@ -17,7 +18,9 @@ export interface AuditRecord {
 export async function auditRecords(c: SocketClients, integration: string): Promise<AuditRecord[]> {
   const r = await c.control('GET', '/v1/audit?limit=10000');
   expect(r.status).toBe(200);
-  return (r.json.records as AuditRecord[]).filter((x) => x.integration === integration);
+  return (r.json.records as (Omit<AuditRecord, 'cost'> & { costUsd: number })[])
+    .filter((x) => x.integration === integration)
+    .map(({ costUsd, ...x }) => ({ ...x, cost: Math.round(costUsd * 1e6) }));
 }
 
 export async function spendOf(c: SocketClients, integration: string): Promise<{ spentUsd: number; reservedUsd: number; capUsd?: number }> {

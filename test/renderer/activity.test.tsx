@@ -2,14 +2,14 @@ import { fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../renderer/pages/Activity.tsx';
 import { FakeBridge, ok, refused } from './fake-bridge.ts';
-import { auditPage, auditRecord } from './fixtures.ts';
+import { auditPage, auditRecord, settings } from './fixtures.ts';
 import { renderApp } from './render.tsx';
 
 const rows = () => within(screen.getByRole('table')).getAllByRole('row').slice(1);
 
 describe('Activity', () => {
   it('lists the audit log newest first and says what is never recorded', async () => {
-    const fake = new FakeBridge().respond('audit', () => ok([auditRecord(2, { outcome: 'refused', code: 'route_not_allowed', status: null, cost: 0 }), auditRecord(1)]));
+    const fake = new FakeBridge().respond('audit', () => ok([auditRecord(2, { outcome: 'refused', code: 'route_not_allowed', status: null, costUsd: 0 }), auditRecord(1)]));
     await renderApp(fake, 'Activity');
     expect(await screen.findByText('2')).toBeTruthy();
     expect(rows().map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual(['2', '1']);
@@ -17,6 +17,18 @@ describe('Activity', () => {
     expect(within(rows()[1]!).getByText('$0.005')).toBeTruthy();
     expect(screen.getByText(/Query values, request and response bodies and keys are never recorded/)).toBeTruthy();
     expect(fake.callsOf('audit')).toEqual([[{ limit: PAGE_SIZE }]]);
+  });
+
+  it("shows times in the daemon's time zone, naming it when it is not this machine's", async () => {
+    const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const away = here === 'Asia/Tokyo' ? 'America/New_York' : 'Asia/Tokyo';
+    const at = Date.UTC(2026, 8, 3, 23, 30, 0);
+    const fake = new FakeBridge()
+      .respond('audit', () => ok([auditRecord(1, { at })]))
+      .respond('settings', () => ok({ ...settings, timeZone: away }));
+    await renderApp(fake, 'Activity');
+    const shown = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: away }).format(at);
+    expect(await screen.findByText(`${shown} ${away}`)).toBeTruthy();
   });
 
   it('filters by integration, outcome and time', async () => {

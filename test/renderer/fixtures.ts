@@ -60,7 +60,7 @@ export function integration(name: string, over: Partial<IntegrationView> = {}): 
 }
 
 export const spendReport: SpendReport = {
-  period: { id: '2026-09-01', startsAt: '2026-09-01T00:00:00.000Z', resetsAt: '2026-10-01T00:00:00.000Z' },
+  period: { id: '2026-09-01', startsAt: '2026-09-01T00:00:00.000Z', resetsAt: '2026-10-01T00:00:00.000Z', timeZone: 'UTC' },
   globalCapUsd: null,
   totalSpentUsd: 5.2,
   integrations: [
@@ -94,7 +94,7 @@ export function auditRecord(id: number, over: Partial<AuditRecord> = {}): AuditR
     latencyMs: 120,
     bytesOut: 0,
     bytesIn: 2048,
-    cost: 5000,
+    costUsd: 0.005,
     fingerprint: 'ab12',
     mac: 'mac',
     ...over,

@@ -157,7 +157,7 @@ describe('Integrations', () => {
     const fake = new FakeBridge().respond('integrations', () => ok([llm]));
     const { user } = await renderApp(fake, 'Integrations');
     const shown = within(await card('anthropic'));
-    expect(shown.getByText(/claude-sonnet-4-5: \$3 input, \$15 output, \$0\.3 cache read/)).toBeTruthy();
+    expect(shown.getByText(/claude-sonnet-4-5: \$3\.00 input, \$15\.00 output, \$0\.30 cache read/)).toBeTruthy();
     expect(shown.getByText(/prices: @pydantic\/genai-prices 0\.1\.8 \(2026-09-23\)/)).toBeTruthy();
     await user.click(shown.getByRole('button', { name: 'Edit' }));
     await user.click(screen.getByRole('checkbox', { name: /claude-haiku-4-5/ }));

@@ -90,7 +90,7 @@ describe('confirming changes at the terminal', () => {
     await term.expect('Proceed? [y/N] ', 'y\n');
     expect(await term.exit()).toBe(0);
     expect(term.screen).toContain('Change llm\n  New models: claude-sonnet-4-5\nProceed?');
-    expect(term.screen).toMatch(/claude-sonnet-4-5: \$3 input, \$15 output/);
+    expect(term.screen).toMatch(/claude-sonnet-4-5: \$3\.00 input, \$15\.00 output/);
     expect(await models()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-5']);
     const narrowed = await piped(['models', 'llm', '--remove', 'claude-haiku-4-5', '--yes'], t.home, '');
     expect(narrowed.code).toBe(0);

@@ -31,10 +31,10 @@ describe('reading from the terminal', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Period from \d{4}-\d{2}-\d{2}; caps reset \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    expect(lines).toContain('INTEGRATION  SPENT    CAP  REMAINING  STATE');
-    expect(lines).toContain('search       0.015  10.00      9.985  active');
-    expect(lines, r.stdout).toContain('rejected     0.005   5.00      4.995  suspended: the provider rejected its key (HTTP 401)');
-    expect(r.stdout).toContain('Total spent: 0.02 USD (no global cap)');
+    expect(lines).toContain('INTEGRATION   SPENT     CAP  REMAINING  STATE');
+    expect(lines).toContain('search       $0.015  $10.00     $9.985  active');
+    expect(lines, r.stdout).toContain('rejected     $0.005   $5.00     $4.995  suspended: the provider rejected its key (HTTP 401)');
+    expect(r.stdout).toContain('Total spent: $0.02 (no global cap)');
     expect(r.stdout).toMatch(/Open alerts: 1 critical[^\n]*\("tollgate alerts --open"\)/);
     expect(r.stdout).toContain('Pending proposals: 1 ("tollgate proposals")');
 
@@ -50,7 +50,7 @@ describe('reading from the terminal', () => {
     const table = await t.cli(['integrations']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^NAME {6}STATE {6}KEY  CAP\/MONTH  HOST/);
-    expect(table.stdout).toMatch(new RegExp(`\\nsearch +active +set +10\\.00 +${t.upstream.url} +1 +Web search for research tasks\\n`));
+    expect(table.stdout).toMatch(new RegExp(`\\nsearch +active +set +\\$10\\.00 +${t.upstream.url} +1 +Web search for research tasks\\n`));
 
     const one = await t.cli(['integrations', 'search']);
     expect(one.stdout).toContain('  Routes:     GET /res/v1/web/search\n');
@@ -73,14 +73,35 @@ describe('reading from the terminal', () => {
     expect(r.code).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => /^\s*\d+ /.test(l));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(new RegExp(`^ *\\d+  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  search +GET 127\\.0\\.0\\.1:${t.upstream.port}/res/v1/web/search +ok +200 +0\\.005 +\\d+  testing Tollgate$`));
+    expect(rows[0]).toMatch(new RegExp(`^ *\\d+  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  search +GET 127\\.0\\.0\\.1:${t.upstream.port}/res/v1/web/search +ok +200 +\\$0\\.005 +\\d+  testing Tollgate$`));
     expect(r.stdout).not.toContain('private-query');
     expect(r.stdout).toContain('Redacted: paths are shown without their query; query values, bodies, responses and keys are never recorded.');
     const oldest = Number(rows[1]!.trim().split(' ')[0]);
     expect(r.stdout).toContain(`Older records: tollgate audit list --before ${oldest}`);
 
     const refused = JSON.parse((await t.cli(['audit', 'list', '--outcome', 'refused', '--json'])).stdout);
-    expect(refused).toMatchObject([{ integration: 'nope', outcome: 'refused', code: 'not_allowlisted' }]);
+    expect(refused).toMatchObject([{ integration: 'nope', outcome: 'refused', code: 'not_allowlisted', costUsd: 0 }]);
+    // Money in JSON is dollars, as everywhere else; micro-dollars only in a field named so.
+    const ok = JSON.parse((await t.cli(['audit', 'list', '--integration', 'search', '--limit', '1', '--json'])).stdout);
+    expect(ok).toMatchObject([{ outcome: 'ok', costUsd: 0.005 }]);
+    expect(ok[0]).not.toHaveProperty('cost');
+  });
+
+  it("times: in the daemon's time zone, named when it is not this machine's", async () => {
+    const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const away = here === 'Asia/Tokyo' ? 'America/New_York' : 'Asia/Tokyo';
+    expect((await t.control('PATCH', '/v1/settings', { timeZone: away })).status).toBe(200);
+    try {
+      const audit = await t.cli(['audit', 'list', '--limit', '1']);
+      const [, shown] = new RegExp(`\\n *\\d+  (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d) ${away.replace('/', '\\/')}  `).exec(audit.stdout) ?? [];
+      expect(shown, audit.stdout).toBeDefined();
+      const [{ at }] = JSON.parse((await t.cli(['audit', 'list', '--limit', '1', '--json'])).stdout);
+      expect(shown).toBe(new Date(at).toLocaleString('sv-SE', { timeZone: away }));
+      expect((await t.cli(['status'])).stdout.split('\n')[0]).toMatch(new RegExp(`; caps reset \\d{4}-\\d\\d-\\d\\d 00:00:00 ${away}$`));
+    } finally {
+      await t.control('PATCH', '/v1/settings', { timeZone: here });
+    }
+    expect((await t.cli(['audit', 'list', '--limit', '1'])).stdout).not.toContain(away);
   });
 
   it('audit export: JSONL to stdout or to an owner-only file; verify keeps its output', async () => {
@@ -90,6 +111,8 @@ describe('reading from the terminal', () => {
     expect(toFile.stdout).toBe(`wrote ${lines.length} audit records to ${out}\n`);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(lines.map((l) => JSON.parse(l).integration)).toEqual(['search', 'search', 'search', 'rejected', 'nope']);
+    // The chain's exact form: the cost in integer micro-dollars, named so.
+    expect(lines.map((l) => JSON.parse(l).costMicros)).toEqual([5000, 5000, 5000, 5000, 0]);
     expect((await t.cli(['audit', 'export'])).stdout).toBe(readFileSync(out, 'utf8'));
     expect((await t.cli(['audit', 'verify'])).stdout).toBe(`audit chain intact: ${lines.length} records\n`);
   });

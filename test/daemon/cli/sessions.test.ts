@@ -61,8 +61,8 @@ describe('sessions from the terminal', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +STATUS +PURPOSE +BUDGET +SPENT +CALLS +STARTED +ENDED$/);
     expect(lines).toHaveLength(3);
-    expect(r.stdout).toMatch(new RegExp(`\\n${review.id}  running  Literature review +0\\.50 +0\\.01 +3  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  -\\n`));
-    expect(r.stdout).toMatch(/\n[0-9a-f]{16}  running  Asked first +- +0\.00 +0  /);
+    expect(r.stdout).toMatch(new RegExp(`\\n${review.id}  running  Literature review +\\$0\\.50 +\\$0\\.01 +3  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  -\\n`));
+    expect(r.stdout).toMatch(/\n[0-9a-f]{16}  running  Asked first +- +\$0\.00 +0  /);
 
     const list = JSON.parse((await t.cli(['sessions', 'list', '--json'])).stdout);
     expect(list.find((s: { id: string }) => s.id === review.id)).toMatchObject({ spentUsd: 0.01, calls: 3, remainingUsd: 0.49 });
@@ -81,13 +81,13 @@ describe('sessions from the terminal', () => {
     const asked = await piped(['sessions', 'stop', review.id], t.home, 'y\n');
     expect(asked).toMatchObject({ code: 1, stderr: 'tollgate: "Stop the session: Literature review" needs confirmation: run it at a terminal, or add --yes\n' });
     expect(await t.cli(['sessions', 'stop', review.id.slice(0, 6), '--yes'])).toMatchObject({
-      code: 0, stdout: `stopped session ${review.id} (Literature review): spent 0.01 USD in 3 call(s)\n`,
+      code: 0, stdout: `stopped session ${review.id} (Literature review): spent $0.01 in 3 call(s)\n`,
     });
 
     const term = new Terminal(['sessions', 'stop', other.id], t.home);
     await term.expect('Proceed? [y/N] ', 'y\n');
     expect(await term.exit()).toBe(0);
-    expect(term.screen).toContain('Stop the session: Asked first\n  Its socket takes no new calls; calls in flight finish, or are cut and settled.\n  It spent 0.00 USD in 0 call(s).\n');
+    expect(term.screen).toContain('Stop the session: Asked first\n  Its socket takes no new calls; calls in flight finish, or are cut and settled.\n  It spent $0.00 in 0 call(s).\n');
 
     expect((await t.cli(['sessions'])).stdout).not.toContain('running');
     expect(await t.cli(['sessions', 'stop', review.id, '--yes'])).toMatchObject({ code: 1, stderr: `tollgate: no running session ${review.id} ("tollgate sessions" lists them)\n` });

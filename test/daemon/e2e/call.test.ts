@@ -37,7 +37,7 @@ describe('a call through the agent socket', () => {
     const [rec] = audit.json.records;
     expect(rec).toMatchObject({
       integration: 'search', purpose: 'testing Tollgate', method: 'GET', path: '/res/v1/web/search',
-      outcome: 'ok', status: 200, cost: 5000, code: null,
+      outcome: 'ok', status: 200, costUsd: 0.005, code: null,
     });
     expect(rec.host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(JSON.stringify(audit.json)).not.toContain('secret-query');
@@ -114,6 +114,6 @@ describe('a call through the agent socket', () => {
     expect(r.text).toContain('[DONE]');
     expect(h.upstream.requests.at(-1)!.headers.authorization).toMatch(/^Bearer tg-test-key-/);
     const audit = await h.control('GET', '/v1/audit?integration=llm&limit=1');
-    expect(audit.json.records[0].cost).toBe(1234);
+    expect(audit.json.records[0].costUsd).toBe(0.001234);
   });
 });

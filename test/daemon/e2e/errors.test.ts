@@ -57,7 +57,7 @@ interface AuditRow {
   outcome: string;
   code: string | null;
   status: number | null;
-  cost: number;
+  costUsd: number;
   path: string;
   purpose: string;
 }
@@ -460,7 +460,7 @@ describe('budget and rate limits', () => {
     const id = expectRefusal(r, 'budget_exhausted');
     expect(r.json.error.message).toMatch(/0\.020000 USD/);
     expect(r.json.error.message).toMatch(/POST \/v1\/proposals/);
-    await expectAudited(h, id, 'budget_exhausted', { integration: 'capped', cost: 0 });
+    await expectAudited(h, id, 'budget_exhausted', { integration: 'capped', costUsd: 0 });
     expect(h.upstream.requests.length - before).toBe(4);
     const alerts = await h.control('GET', '/v1/alerts?tier=critical');
     expect(alerts.json.alerts.some((a: { integration: string }) => a.integration === 'capped')).toBe(true);
@@ -550,7 +550,7 @@ describe('upstream failures', () => {
       expect(r.json.error.message).toMatch(/larger than 2048 bytes/);
       expect(r.text).not.toContain('xxxx');
       // The provider answered, so the call may have been billed: counted at its maximum.
-      await expectAudited(h, id, 'upstream_error', { integration: 'search', cost: 5000 });
+      await expectAudited(h, id, 'upstream_error', { integration: 'search', costUsd: 0.005 });
       expect(h.upstream.requests.length - before).toBe(1);
     } finally {
       await h.control('PATCH', '/v1/settings', { maxResponseBytes: 10 * 1024 * 1024 });
@@ -597,7 +597,7 @@ describe('upstream failures', () => {
     const r = await h.call('search', '/res/v1/web/search?q=reset');
     const id = expectRefusal(r, 'upstream_error');
     // The request may have reached the provider: counted at its maximum.
-    await expectAudited(h, id, 'upstream_error', { integration: 'search', cost: 5000 });
+    await expectAudited(h, id, 'upstream_error', { integration: 'search', costUsd: 0.005 });
     await new Promise((res) => setTimeout(res, 200));
     expect(h.upstream.requests.length - before).toBe(1);
     h.upstream.setHandler(json(200, { ok: true }));
@@ -656,7 +656,7 @@ describe('upstream failures', () => {
     const id = expectRefusal(r, 'upstream_unavailable');
     expect(r.json.error.message).toMatch(/failed 5 times in a row/);
     expect(r.headers['retry-after']).toBe('30');
-    await expectAudited(h, id, 'upstream_unavailable', { integration: 'flaky', cost: 0, outcome: 'refused' });
+    await expectAudited(h, id, 'upstream_unavailable', { integration: 'flaky', costUsd: 0, outcome: 'refused' });
     expect(h.upstream.requests.length - before).toBe(5);
     // After the cool-down one probe goes through; it succeeds and the circuit closes.
     h.clock.advance(30_000);
@@ -681,7 +681,7 @@ describe('integration_suspended', () => {
     const r = await h.call('search', '/res/v1/web/search?q=x');
     const id = expectRefusal(r, 'integration_suspended');
     expect(r.json.error.message).toMatch(/holiday/);
-    await expectAudited(h, id, 'integration_suspended', { integration: 'search', cost: 0 });
+    await expectAudited(h, id, 'integration_suspended', { integration: 'search', costUsd: 0 });
     expect(h.upstream.requests.length).toBe(before);
     // The assistant's listing says so too.
     expect((await h.agent('GET', '/v1/integrations')).json.integrations[0].status).toBe('suspended');
@@ -734,7 +734,7 @@ describe('integration_suspended', () => {
       const r = await h.call('search', '/res/v1/web/search?q=x');
       const id = expectRefusal(r, 'integration_suspended');
       expect(r.json.error.message).toMatch(new RegExp(`rejected its key \\(HTTP ${status}\\)`));
-      await expectAudited(h, id, 'integration_suspended', { integration: 'search', cost: 0 });
+      await expectAudited(h, id, 'integration_suspended', { integration: 'search', costUsd: 0 });
       expect(h.upstream.requests.length - before).toBe(1);
 
       // Resumed by a new key...
@@ -769,7 +769,7 @@ describe('keychain_unavailable', () => {
       const r = await h.call('search', '/res/v1/web/search?q=x');
       const id = expectRefusal(r, 'keychain_unavailable');
       // Nothing was sent, so nothing is charged.
-      await expectAudited(h, id, 'keychain_unavailable', { integration: 'search', cost: 0 });
+      await expectAudited(h, id, 'keychain_unavailable', { integration: 'search', costUsd: 0 });
       expect(h.upstream.requests.length).toBe(before);
       const alerts = await h.control('GET', '/v1/alerts?tier=critical&open=true');
       expect(alerts.json.alerts.some((a: { kind: string; integration: string }) => a.kind === 'keychain' && a.integration === 'search')).toBe(true);
@@ -788,7 +788,7 @@ describe('keychain_unavailable', () => {
     const r = await h.call('search', '/res/v1/web/search?q=x');
     const id = expectRefusal(r, 'keychain_unavailable');
     expect(r.json.error.message).toMatch(/gave no key for search: it is locked, or the key was removed/);
-    await expectAudited(h, id, 'keychain_unavailable', { integration: 'search', cost: 0 });
+    await expectAudited(h, id, 'keychain_unavailable', { integration: 'search', costUsd: 0 });
     expect(h.upstream.requests.length).toBe(before);
   });
 });
@@ -813,7 +813,7 @@ describe('audit_unavailable', () => {
       await new Promise((res) => setTimeout(res, 200));
       expect(h.upstream.requests.length).toBe(before);
       // The refusal itself could still be written down.
-      await expectAudited(h, id, 'audit_unavailable', { integration: 'search', cost: 0 });
+      await expectAudited(h, id, 'audit_unavailable', { integration: 'search', costUsd: 0 });
       const alerts = await h.control('GET', '/v1/alerts?tier=critical');
       expect(alerts.json.alerts.some((a: { kind: string }) => a.kind === 'audit_unavailable')).toBe(true);
       expect(h.notifications.slice(notified)).toContainEqual(expect.objectContaining({ tier: 'critical', title: 'Audit log cannot be written' }));
@@ -854,7 +854,7 @@ describe('upstream_unavailable: the provider port is closed', () => {
     const id = expectRefusal(r, 'upstream_unavailable');
     expect(r.json.error.message).toMatch(/cannot be reached/);
     // Certainly never sent: nothing charged.
-    await expectAudited(h, id, 'upstream_unavailable', { integration: 'search', cost: 0, outcome: 'error' });
+    await expectAudited(h, id, 'upstream_unavailable', { integration: 'search', costUsd: 0, outcome: 'error' });
     expectRefusal(await h.call('search', '/res/v1/web/search?q=x'), 'upstream_unavailable');
   });
 });
@@ -875,7 +875,7 @@ describe('upstream_timeout', () => {
     const r = await h.call('search', '/res/v1/web/search?q=x');
     const id = expectRefusal(r, 'upstream_timeout');
     expect(Date.now() - started).toBeLessThan(5000);
-    await expectAudited(h, id, 'upstream_timeout', { integration: 'search', cost: 5000 });
+    await expectAudited(h, id, 'upstream_timeout', { integration: 'search', costUsd: 0.005 });
     await new Promise((res) => setTimeout(res, 400));
     expect(h.upstream.requests.length - before).toBe(1);
   });

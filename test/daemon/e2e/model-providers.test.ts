@@ -98,11 +98,11 @@ describe('model providers through the agent socket, with the official SDKs', () 
     const sent = h.upstream.requests.at(-1)!;
     expect(sent.headers['x-api-key']).toBe(keys.anthropic);
     expect(JSON.stringify(sent.rawHeaders)).not.toContain('sk-placeholder');
-    expect(await lastRecord()).toMatchObject({ integration: 'anthropic', outcome: 'ok', cost: expected });
+    expect(await lastRecord()).toMatchObject({ integration: 'anthropic', outcome: 'ok', costUsd: expected / 1e6 });
     const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hello' }] });
     const final = await stream.finalMessage();
     expect(final.usage.output_tokens).toBe(200);
-    expect(await lastRecord()).toMatchObject({ integration: 'anthropic', outcome: 'ok', cost: expected });
+    expect(await lastRecord()).toMatchObject({ integration: 'anthropic', outcome: 'ok', costUsd: expected / 1e6 });
   });
 
   it('OpenAI, with the openai SDK: Responses and Chat Completions, streamed and not, cached input priced apart', async () => {
@@ -112,17 +112,17 @@ describe('model providers through the agent socket, with the official SDKs', () 
     const r = await client.responses.create({ model: 'gpt-5', input: 'hello', max_output_tokens: 2000 });
     expect(r.usage?.output_tokens).toBe(400);
     expect(h.upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${keys.openai}`);
-    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', cost: responses });
+    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', costUsd: responses / 1e6 });
     const streamed = await client.responses.create({ model: 'gpt-5', input: 'hello', max_output_tokens: 2000, stream: true });
     for await (const _ of streamed) { /* read to the end */ }
-    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', cost: responses });
+    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', costUsd: responses / 1e6 });
 
     const chat = Math.round((1200 - 200) * m['gpt-4o-mini'].input + 200 * m['gpt-4o-mini'].cacheRead + 300 * m['gpt-4o-mini'].output);
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 500 });
-    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', cost: chat });
+    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', costUsd: chat / 1e6 });
     const chunks = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 500, stream: true, stream_options: { include_usage: true } });
     for await (const _ of chunks) { /* read to the end */ }
-    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', cost: chat });
+    expect(await lastRecord()).toMatchObject({ integration: 'openai', outcome: 'ok', costUsd: chat / 1e6 });
   });
 
   it('a request with no output limit is sent with the integration\'s default, so what it reserves is bounded', async () => {
@@ -135,7 +135,7 @@ describe('model providers through the agent socket, with the official SDKs', () 
   it('OpenRouter: settled at the cost it reports', async () => {
     const client = new OpenAI({ ...sdkOptions('openrouter', '/v1'), maxRetries: 2 });
     await client.chat.completions.create({ model: 'anthropic/claude-sonnet-4.5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500 });
-    expect(await lastRecord()).toMatchObject({ integration: 'openrouter', outcome: 'ok', cost: 4321 });
+    expect(await lastRecord()).toMatchObject({ integration: 'openrouter', outcome: 'ok', costUsd: 0.004321 });
   });
 
   it('Gemini, model in the path, generateContent and streamGenerateContent?alt=sse: thinking billed as output', async () => {
@@ -147,7 +147,7 @@ describe('model providers through the agent socket, with the official SDKs', () 
       expect(r.status).toBe(200);
       await r.text();
       expect(h.upstream.requests.at(-1)!.headers['x-goog-api-key']).toBe(keys.gemini);
-      expect(await lastRecord()).toMatchObject({ integration: 'gemini', outcome: 'ok', cost: expected });
+      expect(await lastRecord()).toMatchObject({ integration: 'gemini', outcome: 'ok', costUsd: expected / 1e6 });
     }
   });
 
@@ -186,7 +186,7 @@ describe('model providers through the agent socket, with the official SDKs', () 
     try {
       const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] });
       expect(counted.input_tokens).toBe(12);
-      expect(await lastRecord()).toMatchObject({ integration: 'anthropic', path: '/v1/messages/count_tokens', outcome: 'ok', cost: 0 });
+      expect(await lastRecord()).toMatchObject({ integration: 'anthropic', path: '/v1/messages/count_tokens', outcome: 'ok', costUsd: 0 });
     } finally {
       h.upstream.setHandler(provider.handler);
     }
@@ -262,7 +262,7 @@ describe('model providers through the agent socket, with the official SDKs', () 
     const p = (await models('anthropic'))['claude-sonnet-4-5'];
     // 50 M input tokens: the long-context tier's rates apply.
     const tier = p.tiers[0];
-    expect(record).toMatchObject({ integration: 'anthropic', outcome: 'ok', cost: Math.round(50_000_000 * tier.input + 500 * tier.cacheRead + 100 * tier.cacheWrite + 200 * tier.output) });
+    expect(record).toMatchObject({ integration: 'anthropic', outcome: 'ok', costUsd: Math.round(50_000_000 * tier.input + 500 * tier.cacheRead + 100 * tier.cacheWrite + 200 * tier.output) / 1e6 });
     const integration = (await h.control('GET', '/v1/integrations/anthropic')).json.integration;
     expect(integration.status).toBe('suspended');
     const alerts = (await h.control('GET', '/v1/alerts?limit=50')).json.alerts;

@@ -314,7 +314,7 @@ describe('sessions', () => {
       const r = await inFlight;
       expect(r.status).toBe(200);
       expect((await h.control('GET', `/v1/sessions/${id}`)).json).toMatchObject({ spentUsd: 0.005, reservedUsd: 0, calls: 1 });
-      expect((await h.control('GET', `/v1/audit?session=${id}`)).json.records).toMatchObject([{ outcome: 'ok', cost: 5000 }]);
+      expect((await h.control('GET', `/v1/audit?session=${id}`)).json.records).toMatchObject([{ outcome: 'ok', costUsd: 0.005 }]);
     });
 
     it('the daemon\'s stop ends every session; the history survives a restart', async () => {

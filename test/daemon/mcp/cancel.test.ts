@@ -48,7 +48,7 @@ describe('tollgate mcp: a cancelled call', () => {
     const spend = await h.control('GET', '/v1/spend');
     expect(spend.json.integrations[0]).toMatchObject({ name: 'search', spentUsd: 0.02, reservedUsd: 0 });
     const audit = await h.control('GET', '/v1/audit?limit=10');
-    const costs = (audit.json.records as { cost: number; code: string | null }[]).map((r) => [r.cost, r.code]).sort();
-    expect(costs).toEqual([[0, 'budget_exhausted'], [0, 'budget_exhausted'], [10_000, null], [10_000, null]]);
+    const costs = (audit.json.records as { costUsd: number; code: string | null }[]).map((r) => [r.costUsd, r.code]).sort();
+    expect(costs).toEqual([[0, 'budget_exhausted'], [0, 'budget_exhausted'], [0.01, null], [0.01, null]]);
   });
 });

@@ -76,11 +76,11 @@ describe('a daemon killed with calls in flight', () => {
     const audit = await t.control('GET', '/v1/audit?limit=100');
     const records = [...audit.json.records].reverse();
     expect(records).toHaveLength(1 + IN_FLIGHT);
-    expect(records[0]).toMatchObject({ id: 1, outcome: 'ok', status: 200, cost: PER_REQUEST });
+    expect(records[0]).toMatchObject({ id: 1, outcome: 'ok', status: 200, costUsd: PER_REQUEST / 1e6 });
     const unknown = records.slice(1);
     for (const r of unknown) {
       expect(r).toMatchObject({
-        outcome: 'unknown', status: null, cost: MAX, integration: 'search', method: 'GET',
+        outcome: 'unknown', status: null, costUsd: MAX / 1e6, integration: 'search', method: 'GET',
         path: '/res/v1/web/search', purpose: 'testing Tollgate', bytesIn: 0,
       });
       expect(r.fingerprint).toMatch(/^[0-9a-f]{64}$/);

@@ -171,7 +171,7 @@ describe('the daemon process', () => {
     expect(again.stdout).not.toMatch(/settled \d+ call/);
     const audit = await t.control('GET', '/v1/audit');
     expect(audit.json.records).toHaveLength(1);
-    expect(audit.json.records[0]).toMatchObject({ integration: 'search', outcome: 'ok', status: 200, cost: 5000, path: '/res/v1/web/search' });
+    expect(audit.json.records[0]).toMatchObject({ integration: 'search', outcome: 'ok', status: 200, costUsd: 0.005, path: '/res/v1/web/search' });
     const spend = await t.control('GET', '/v1/spend');
     expect(spend.json.integrations[0]).toMatchObject({ name: 'search', spentUsd: 0.005, reservedUsd: 0 });
     expect((await t.control('GET', '/v1/audit/verify')).json).toEqual({ ok: true, records: 1 });

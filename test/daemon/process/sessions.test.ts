@@ -47,8 +47,8 @@ describe('a session when the daemon is killed', () => {
       status: 'ended', endReason: 'Tollgate stopped while it ran', spentUsd: (1_000 + 2 * MAX) / 1e6, reservedUsd: 0, calls: 3,
     });
     const records = (await t.control('GET', `/v1/audit?session=${s.id}`)).json.records;
-    expect(records.map((r: { outcome: string; cost: number; session: string }) => [r.outcome, r.cost, r.session])).toEqual([
-      ['unknown', MAX, s.id], ['unknown', MAX, s.id], ['ok', 1_000, s.id],
+    expect(records.map((r: { outcome: string; costUsd: number; session: string }) => [r.outcome, r.costUsd, r.session])).toEqual([
+      ['unknown', MAX / 1e6, s.id], ['unknown', MAX / 1e6, s.id], ['ok', 0.001, s.id],
     ]);
     expect((await t.control('GET', '/v1/audit/verify')).json).toMatchObject({ ok: true, records: 3 });
     // The socket died with the daemon: its file is gone, nothing answers there.
