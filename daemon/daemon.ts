@@ -23,6 +23,7 @@ import { loadDaemonSecrets } from './keychain/daemon-secrets.ts';
 import { fingerprinter } from './keychain/fingerprint.ts';
 import { type Keychain, KeychainUnavailableError } from './keychain/keychain.ts';
 import { Ledger } from './ledger/ledger.ts';
+import { SharedBudgets } from './ledger/shared/shared-budgets.ts';
 import { usdToMicros } from './money.ts';
 import { Operator } from './operator.ts';
 import type { Paths } from './paths.ts';
@@ -60,6 +61,8 @@ export class Daemon {
   private readonly anchor: AuditAnchor;
   readonly alerts: Alerts;
   readonly ledger: Ledger;
+  /** The shared ledger in PostgreSQL (budgets over several machines), when the operator set one up. */
+  readonly shared: SharedBudgets;
   readonly clock: Clock;
   readonly recovered: number;
   private settings: Settings;
@@ -102,6 +105,12 @@ export class Daemon {
     this.scanner = new CredentialScanner(keyFingerprint, { rollingBase: rollingBase(createHmac('sha256', secrets.fingerprintKey).update('rolling').digest()) });
     this.refreshStoredKeys();
     this.ownDispatcher = opts.dispatcher ? null : createUpstreamDispatcher(this.settings.upstreamTimeouts);
+    this.shared = new SharedBudgets({
+      keychain: opts.keychain, clock,
+      machine: () => this.settings.machineName,
+      period: () => ({ timeZone: this.settings.timeZone, resetDay: this.settings.resetDay }),
+      raise: (alert) => this.alerts.raise(alert),
+    });
     this.pipeline = new Pipeline({
       clock,
       registry: this.registry,
@@ -116,6 +125,7 @@ export class Daemon {
         globalCap: this.settings.globalCapUsd === null ? null : usdToMicros(this.settings.globalCapUsd),
       }),
       sessionActivity: (id) => this.sessions.activity(id),
+      shared: this.shared,
     });
     this.proposals = new Proposals(this.db);
     this.sessions = new Sessions({ db: this.db, clock, bus: this.bus, registry: this.registry, ledger: this.ledger, paths });
@@ -163,6 +173,8 @@ export class Daemon {
     const secrets = await loadDaemonSecrets(opts.keychain);
     const daemon = new Daemon(opts, secrets);
     await daemon.checkAnchor();
+    // Not awaited: a database that is away must not keep the daemon (and local integrations) from starting.
+    void daemon.shared.start();
     return daemon;
   }
 
@@ -249,6 +261,7 @@ export class Daemon {
     this.sessions.close();
     this.alerts.close();
     await this.ownDispatcher?.close();
+    await this.shared.close();
     this.db.close();
   }
 }

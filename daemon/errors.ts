@@ -71,6 +71,10 @@ export const ERRORS = {
     status: 503,
     message: 'The audit log cannot be written, so no call is made. The operator has been told.',
   },
+  ledger_unavailable: {
+    status: 503,
+    message: 'The shared ledger (PostgreSQL) that this integration\'s budget lives in cannot be reached, so nothing is sent unreserved. The operator has been told; try again later.',
+  },
   upstream_timeout: {
     status: 504,
     message: 'The provider did not answer in time. Tollgate does not retry; try again later.',
@@ -119,6 +123,7 @@ export const CONTROL_ERRORS = {
   key_in_use: { status: 409, message: 'That key is already used by another integration. Each integration needs its own key.' },
   keychain_unavailable: { status: 503, message: 'The OS keychain cannot be used right now. Unlock it and try again.' },
   audit_unavailable: { status: 503, message: 'The database cannot be written right now.' },
+  ledger_unavailable: { status: 503, message: 'The shared ledger (PostgreSQL) cannot be reached right now.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ControlErrorCode = keyof typeof CONTROL_ERRORS;

@@ -1,8 +1,10 @@
 // Daemon-wide settings, kept in SQLite and changed only over the control socket.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Db } from './db/open.ts';
 import { isValidTimeZone } from './period.ts';
 
+const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM');
 
 export const settingsSchema = z.strictObject({
@@ -18,6 +20,8 @@ export const settingsSchema = z.strictObject({
   maxResponseBytes: z.number().int().min(1024).max(512 * 1024 * 1024),
   /** fsync every transaction, so records survive an OS crash or power cut too (slower). */
   fullSync: z.boolean(),
+  /** This daemon's name in a shared ledger (several machines on one budget). */
+  machineName: z.string().regex(MACHINE_NAME, 'must be letters, digits, dots, dashes and underscores, up to 100 characters'),
   upstreamTimeouts: z.strictObject({
     connectMs: z.number().int().min(100).max(120_000),
     headersMs: z.number().int().min(100).max(600_000),
@@ -37,6 +41,7 @@ export function defaultSettings(): Settings {
     maxRequestBytes: 1024 * 1024,
     maxResponseBytes: 10 * 1024 * 1024,
     fullSync: false,
+    machineName: hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'machine',
     upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
   };
 }

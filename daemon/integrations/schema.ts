@@ -145,6 +145,8 @@ export const integrationSchema = z.strictObject({
   /** The largest request body this integration forwards; default: the maxRequestBytes setting. Model providers take megabytes. */
   maxRequestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
   template: z.string().max(100).optional(),
+  /** A budget in the shared ledger (PostgreSQL) this integration also reserves against, with other machines. */
+  sharedBudget: z.string().regex(NAME_PATTERN, 'must name a shared budget: lower-case letters, digits and dashes').optional(),
 });
 
 export type IntegrationSpec = z.infer<typeof integrationSchema>;
@@ -165,6 +167,7 @@ export const integrationPatchSchema = z
     rateLimit: rateLimitSchema.optional(),
     credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
     maxRequestBytes: integrationSchema.shape.maxRequestBytes,
+    sharedBudget: integrationSchema.shape.sharedBudget,
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 

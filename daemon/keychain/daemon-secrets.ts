@@ -4,6 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { AUDIT_KEY_ACCOUNT, FINGERPRINT_KEY_ACCOUNT, type Keychain } from './keychain.ts';
 
+/** The shared ledger's connection string (it holds the database password): only ever in the keychain. */
+export const LEDGER_URL_ACCOUNT = 'tollgate:ledger-url';
+
 export interface DaemonSecrets {
   auditKey: Buffer;
   fingerprintKey: Buffer;

@@ -11,6 +11,7 @@ import type { Registry } from '../integrations/registry.ts';
 import type { Fingerprinter } from '../keychain/fingerprint.ts';
 import type { Keychain } from '../keychain/keychain.ts';
 import { BudgetExhausted, type Caps, type Ledger, type Reservation } from '../ledger/ledger.ts';
+import type { SharedGate, SharedReservation } from '../ledger/shared/shared-budgets.ts';
 import { formatUsd, type Micros } from '../money.ts';
 import { Circuits } from './circuit.ts';
 import { send, UpstreamFailure, upstreamFailure, type UpstreamResponse } from './forward.ts';
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   limits: () => PipelineLimits;
   /** A call of this session was recorded (its spend or its count of calls moved). */
   sessionActivity: (id: string) => void;
+  /** The shared ledger, for integrations with a sharedBudget. */
+  shared?: SharedGate;
 }
 
 /** What is known about a call so far: exactly what its audit record may say. */
@@ -54,6 +57,8 @@ interface CallContext {
   purpose: string;
   fingerprint: string | null;
   reservation: Reservation | null;
+  /** Its reservation in the shared ledger, when the integration draws on a shared budget. */
+  shared: SharedReservation | null;
   /** The audit record is written (exactly once per call). */
   recorded: boolean;
   /** The request was handed to the network: from here on it may have reached the provider. */
@@ -216,6 +221,15 @@ export class Pipeline {
    * of a runaway loop is, must stay cheap and never reach the keychain.
    */
   private async reserveWhileReadingKey(ctx: CallContext, integration: Integration): Promise<string> {
+    const budget = integration.spec.sharedBudget;
+    if (budget !== undefined && ctx.price!.reserve > 0) {
+      // Local first (cheap, and refuses a runaway loop without a round trip), then the shared one;
+      // the key is read only once both are durable.
+      ctx.reservation = this.reserve(ctx, integration);
+      if (!this.deps.shared) throw new TollgateError('ledger_unavailable');
+      ctx.shared = await this.deps.shared.reserve({ budget, integration: integration.name, amount: ctx.reservation.amount });
+      return this.readKey(integration);
+    }
     if (this.remaining(integration, ctx.req.session) < ctx.price!.reserve) {
       ctx.reservation = this.reserve(ctx, integration);
       return this.readKey(integration);
@@ -334,6 +348,8 @@ export class Pipeline {
     if (!r) return;
     ctx.reservation = null;
     ctx.recorded = true;
+    if (ctx.shared) this.deps.shared!.settle(ctx.shared, cost, outcome !== 'refused');
+    ctx.shared = null;
     const at = this.deps.clock.now();
     const before = this.deps.ledger.usage(integration.id, at);
     const globalBefore = this.deps.ledger.globalUsage(at).spent;
@@ -454,7 +470,7 @@ export class Pipeline {
 
 function newContext(req: CallRequest): CallContext {
   // In a session, its purpose stands in until the call's own is read (a refusal before that records it).
-  return { req, integration: null, route: null, purpose: req.session?.purpose ?? '', fingerprint: null, reservation: null, recorded: false, headersSent: false, dispatched: false };
+  return { req, integration: null, route: null, purpose: req.session?.purpose ?? '', fingerprint: null, reservation: null, shared: null, recorded: false, headersSent: false, dispatched: false };
 }
 
 /** The client hung up before its request was sent. */

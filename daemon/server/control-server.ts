@@ -89,6 +89,12 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/v1\/sessions\/([^/]+)$/, (d, c) => d.sessions.get(c.params[0]!)],
   ['POST', /^\/v1\/sessions\/([^/]+)\/stop$/, (d, c) => d.sessions.stop(c.params[0]!)],
   ['GET', /^\/v1\/events$/, (d, c) => events(d, c)],
+  // The shared ledger (several machines on one budget): daemon/ledger/shared/shared-budgets.ts.
+  ['GET', /^\/v1\/ledger$/, (d) => d.shared.view()],
+  ['PUT', /^\/v1\/ledger$/, async (d, c) => d.shared.connect(await c.body())],
+  ['DELETE', /^\/v1\/ledger$/, (d) => d.shared.disconnect()],
+  ['PUT', new RegExp(`^/v1/ledger/budgets/${name}$`), async (d, c) => d.shared.setBudget(c.params[0]!, await c.body())],
+  ['POST', /^\/v1\/ledger\/machines\/([A-Za-z0-9][A-Za-z0-9._-]{0,99})\/settle$/, (d, c) => d.shared.settleMachine(c.params[0]!)],
 ];
 
 function view(i: Integration): IntegrationView {

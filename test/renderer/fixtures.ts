@@ -158,6 +158,7 @@ export const settings: Settings = {
   maxRequestBytes: 1024 * 1024,
   maxResponseBytes: 10 * 1024 * 1024,
   fullSync: false,
+  machineName: 'laptop',
   upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
 };
 

@@ -30,6 +30,7 @@ const configured: Settings = {
   maxRequestBytes: 2 * 1024 * 1024,
   maxResponseBytes: 10 * 1024 * 1024,
   fullSync: true,
+  machineName: 'workstation',
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 60_000 },
 };
 

@@ -25,7 +25,7 @@ export interface SharedReservation {
 export type ReserveResult =
   | { ok: true; reservation: SharedReservation; period: string; cap: Micros; spent: Micros; reserved: Micros }
   | { ok: false; reason: 'no_budget' }
-  | { ok: false; reason: 'exhausted'; period: string; cap: Micros };
+  | { ok: false; reason: 'exhausted'; period: string; resetsAt: number; cap: Micros };
 
 export interface BudgetView extends SharedBudget {
   period: string;
@@ -53,7 +53,7 @@ const AT = 'to_timestamp($1::float8 / 1000)';
 
 const RESERVE = `
   WITH b AS (
-    SELECT name, cap_micros, tollgate_period(${AT}, time_zone, reset_day) AS period, (${AT} AT TIME ZONE time_zone)::date AS day
+    SELECT name, cap_micros, time_zone, tollgate_period(${AT}, time_zone, reset_day) AS period, (${AT} AT TIME ZONE time_zone)::date AS day
     FROM budgets WHERE name = $2
   ), p AS (
     INSERT INTO budget_periods AS bp (budget, period, reserved)
@@ -66,7 +66,8 @@ const RESERVE = `
     SELECT $4::uuid, b.name, b.period, b.day, $5, $6::uuid, $7, $3::bigint, ${AT} FROM b, p
     RETURNING id
   )
-  SELECT b.cap_micros AS cap, to_char(b.period, 'YYYY-MM-DD') AS period, p.spent, p.reserved, (SELECT count(*) FROM r) AS made
+  SELECT b.cap_micros AS cap, to_char(b.period, 'YYYY-MM-DD') AS period, (b.period + interval '1 month')::timestamp AT TIME ZONE b.time_zone AS resets_at,
+    p.spent, p.reserved, (SELECT count(*) FROM r) AS made
   FROM b LEFT JOIN p ON true`;
 
 // $3: whether the call counts as one in the machine's daily spend (a call refused before it left does not).
@@ -115,12 +116,12 @@ export class PostgresLedger {
 
   /** Reserves atomically, or says why not. Throws only when the database cannot be used. */
   async reserve(q: ReserveRequest): Promise<ReserveResult> {
-    const { rows } = await this.pool.query<{ cap: string; period: string; spent: string | null; reserved: string | null; made: string }>(
+    const { rows } = await this.pool.query<{ cap: string; period: string; resets_at: Date; spent: string | null; reserved: string | null; made: string }>(
       RESERVE, [q.at, q.budget, q.amount, q.id, q.machine, q.run, q.integration]);
     const row = rows[0];
     if (!row) return { ok: false, reason: 'no_budget' };
     const cap = Number(row.cap);
-    if (row.made !== '1') return { ok: false, reason: 'exhausted', period: row.period, cap };
+    if (row.made !== '1') return { ok: false, reason: 'exhausted', period: row.period, resetsAt: row.resets_at.getTime(), cap };
     return {
       ok: true,
       reservation: { id: q.id, budget: q.budget, amount: q.amount },

@@ -14,6 +14,8 @@ export interface Draft {
   maxRequestBytes: string;
   maxResponseBytes: string;
   fullSync: boolean;
+  /** Not on the form yet: carried through unchanged (it names this machine in a shared ledger). */
+  machineName: string;
   connectMs: string;
   headersMs: string;
   bodyMs: string;
@@ -39,6 +41,7 @@ export function draftOf(s: Settings): Draft {
     maxRequestBytes: String(s.maxRequestBytes),
     maxResponseBytes: String(s.maxResponseBytes),
     fullSync: s.fullSync,
+    machineName: s.machineName,
     connectMs: String(s.upstreamTimeouts.connectMs),
     headersMs: String(s.upstreamTimeouts.headersMs),
     bodyMs: String(s.upstreamTimeouts.bodyMs),
@@ -64,6 +67,7 @@ export function readDraft(d: Draft): { settings: Settings; errors?: never } | { 
     maxRequestBytes: num('maxRequestBytes', d.maxRequestBytes),
     maxResponseBytes: num('maxResponseBytes', d.maxResponseBytes),
     fullSync: d.fullSync,
+    machineName: d.machineName,
     upstreamTimeouts: {
       connectMs: num('upstreamTimeouts.connectMs', d.connectMs),
       headersMs: num('upstreamTimeouts.headersMs', d.headersMs),
@@ -87,6 +91,7 @@ const LABELS: Record<keyof Settings, string> = {
   maxRequestBytes: 'largest request',
   maxResponseBytes: 'largest response',
   fullSync: 'durability',
+  machineName: 'machine name',
   upstreamTimeouts: 'upstream timeouts',
 };
 

@@ -212,6 +212,11 @@ describe('TollgateClient', () => {
           h.daemon.db.exec('DROP TRIGGER full_disk');
         }
       },
+      // No shared ledger is set up on this machine: refused before anything is reserved there.
+      ledger_unavailable: async () => {
+        await h.addIntegration({ name: 'shared', sharedBudget: 'team' });
+        return client.call({ integration: 'shared', path: '/res/v1/web/search' });
+      },
       upstream_timeout: async () => {
         h.upstream.setHandler(hang());
         try {

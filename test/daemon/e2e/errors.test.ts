@@ -30,6 +30,7 @@ const GUIDANCE: Record<ErrorCode, RegExp> = {
   upstream_unavailable: /try again/i,
   keychain_unavailable: /try again|operator has been told/i,
   audit_unavailable: /no call is made|operator has been told/i,
+  ledger_unavailable: /operator has been told|operator sets one up/i,
   upstream_timeout: /try again later/i,
 };
 
