@@ -6,7 +6,7 @@ import { VERSION } from './version.ts';
 
 const program = new Command('tollgate')
   .version(VERSION)
-  .description('A local gate between an AI assistant and the APIs it calls. Every command but "daemon" and "start" talks to the running daemon over its control socket.')
+  .description('A local gate between an AI assistant and the APIs it calls. Every command but "daemon", "start" and "socket" talks to the running daemon over its control socket.')
   // Usage errors look like every other error: one line, prefixed "tollgate:".
   .configureOutput({ outputError: (str, write) => write(`tollgate: ${str.replace(/^error: /, '')}`) });
 

@@ -22,6 +22,13 @@ describe('the CLI\'s commands, module by module', () => {
     expect(program.commands.map((c) => c.name())).toEqual(m.names);
   });
 
+  it('tollgate --help lists every command, each once', () => {
+    const r = spawnSync(process.execPath, [BIN, '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8', env: overlay(process.env, { NODE_OPTIONS: undefined }) });
+    expect(r.status).toBe(0);
+    const listed = [...r.stdout.slice(r.stdout.indexOf('Commands:')).matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(['daemon', 'start', 'mcp', ...COMMAND_MODULES.flatMap((m) => m.names), 'help']);
+  });
+
   it('tollgate status loads its own module, not the others (nor zod)', () => {
     const home = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
     try {
