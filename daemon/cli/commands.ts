@@ -19,6 +19,7 @@ export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => P
   { names: ['proposals'], load: async () => (await import('./proposals.ts')).proposalCommands },
   { names: ['sessions'], load: async () => (await import('./sessions.ts')).sessionCommands },
   { names: ['settings'], load: async () => (await import('./settings.ts')).settingsCommands },
+  { names: ['ledger'], load: async () => (await import('./ledger.ts')).ledgerCommands },
   { names: ['service'], load: async () => (await import('./service.ts')).serviceCommands },
 ];
 

@@ -37,7 +37,7 @@ export type AuditFilter = {
   limit?: number;
 };
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class ControlClient {
   readonly socketPath: string;
