@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usdOfMicros } from '../../../daemon/money.ts';
 import { assistantBins } from '../../helpers/assistants.ts';
 import { BIN, haveCommands, PROJECT_ROOT, runCli, SHOWN_IN_SANDBOX, Testbed, waitFor } from '../../helpers/daemon-process.ts';
 import { json } from '../../helpers/upstream.ts';
@@ -144,7 +145,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
   });
 
   /** The session a `tollgate sandbox` run printed at its end, and what it said. */
-  const ended = (stderr: string) => /^tollgate: session ([0-9a-f]+) spent \$(\d+\.\d{4}) in (\d+) calls?$/m.exec(stderr);
+  const ended = (stderr: string) => /^tollgate: session ([0-9a-f]+) spent (\$[\d,]+\.\d+) in (\d+) calls?$/m.exec(stderr);
   const price = async (integration: string, model: string) => (await t.control('GET', `/v1/integrations/${integration}`)).json.integration.spec.pricing.tokens.models[model];
 
   describe.skipIf(!bins.dir)('the real assistants', () => {
@@ -162,9 +163,9 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       const cost = Math.round(ANTHROPIC_USAGE.input_tokens * p.input + ANTHROPIC_USAGE.output_tokens * p.output);
       const end = ended(r.stderr)!;
       expect(end, r.stderr).toBeTruthy();
-      expect([end[2], end[3]]).toEqual([(cost / 1e6).toFixed(4), '1']);
+      expect([end[2], end[3]]).toEqual([usdOfMicros(cost), '1']);
       const [record] = await records(`&session=${end[1]}`);
-      expect(record).toMatchObject({ integration: 'anthropic', outcome: 'ok', status: 200, session: end[1], purpose: 'claude -p "Say hello"', cost });
+      expect(record).toMatchObject({ integration: 'anthropic', outcome: 'ok', status: 200, session: end[1], purpose: 'claude -p "Say hello"', costUsd: cost / 1e6 });
       // Its state went where it keeps it (writable inside); its stored login stayed as it was.
       expect(readdirSync(join(home, '.claude'))).toContain('projects');
       expect(readFileSync(join(home, '.claude', '.credentials.json'), 'utf8')).toContain('secret-of-the-host');
@@ -197,9 +198,9 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       const p = await price('openai', 'gpt-6-sol');
       const cost = Math.round(RESPONSES_USAGE.input_tokens * p.input + RESPONSES_USAGE.output_tokens * p.output);
       const end = ended(r.stderr)!;
-      expect([end[2], end[3]]).toEqual([(cost / 1e6).toFixed(4), '1']);
+      expect([end[2], end[3]]).toEqual([usdOfMicros(cost), '1']);
       const [record] = await records(`&session=${end[1]}`);
-      expect(record).toMatchObject({ integration: 'openai', outcome: 'ok', session: end[1], purpose: 'codex, asked to say hello', cost });
+      expect(record).toMatchObject({ integration: 'openai', outcome: 'ok', session: end[1], purpose: 'codex, asked to say hello', costUsd: cost / 1e6 });
     });
 
     // Claude Code as people run it, on a terminal. Its first-run screens (theme, trusting the folder)
@@ -282,7 +283,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(r.stdout + r.stderr).toMatch(/budget/i);
       expect(t.upstream.requests.length).toBe(before);
       const end = ended(r.stderr)!;
-      expect(end[2]).toBe('0.0000');
+      expect(end[2]).toBe(usdOfMicros(0));
       const calls = await records(`&session=${end[1]}`);
       expect(calls.map((c) => c.code)).toEqual(['budget_exhausted']);
     });
