@@ -58,6 +58,14 @@ export const SHARED_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (budget, day, machine)
   );
   `,
+  // 2: alerts on shared budgets, claimed by the first machine to raise them, so each fires once over the fleet.
+  `
+  CREATE TABLE fleet_alerts (
+    dedupe_key text PRIMARY KEY,
+    machine text NOT NULL,
+    raised_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 /** Any number above the app's own range, so no other user of the database collides with it. */

@@ -38,6 +38,14 @@ export interface BudgetView extends SharedBudget {
   open: { machine: string; count: number; amount: Micros; oldest: number }[];
 }
 
+/** A budget's period right after a settle: whether it crossed a milestone is worked out from it. */
+export interface Settled {
+  spent: Micros;
+  cap: Micros;
+  period: string;
+  resetsAt: number;
+}
+
 export interface ReserveRequest {
   id: string;
   budget: string;
@@ -84,7 +92,9 @@ const SETTLE = `
     ON CONFLICT (budget, day, machine) DO UPDATE SET spent = sd.spent + excluded.spent, calls = sd.calls + 1
     RETURNING 1
   )
-  SELECT r.amount, (SELECT count(*) FROM p) AS periods, (SELECT count(*) FROM d) AS days FROM r`;
+  SELECT r.amount, p.spent, b.cap_micros AS cap, to_char(r.period, 'YYYY-MM-DD') AS period,
+    (r.period + interval '1 month')::timestamp AT TIME ZONE b.time_zone AS resets_at, (SELECT count(*) FROM d) AS days
+  FROM r JOIN p ON true JOIN budgets b ON b.name = r.budget`;
 
 export class PostgresLedger {
   private readonly pool: pg.Pool;
@@ -133,11 +143,18 @@ export class PostgresLedger {
   }
 
   /**
-   * Moves a reservation to spent at its real cost, in one statement. Returns false when it was
+   * Moves a reservation to spent at its real cost, in one statement. Returns null when it was
    * already settled (by an earlier try whose answer was lost, or by an operator from another machine).
    */
-  async settle(id: string, cost: Micros, counts = true): Promise<boolean> {
-    const { rows } = await this.pool.query(SETTLE, [id, cost, counts]);
+  async settle(id: string, cost: Micros, counts = true): Promise<Settled | null> {
+    const { rows } = await this.pool.query<{ spent: string; cap: string; period: string; resets_at: Date }>(SETTLE, [id, cost, counts]);
+    const r = rows[0];
+    return r ? { spent: Number(r.spent), cap: Number(r.cap), period: r.period, resetsAt: r.resets_at.getTime() } : null;
+  }
+
+  /** Claims an alert for the whole fleet: true for the one machine that claims it first. */
+  async claimAlert(dedupeKey: string, machine: string): Promise<boolean> {
+    const { rows } = await this.pool.query('INSERT INTO fleet_alerts (dedupe_key, machine) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1', [dedupeKey, machine]);
     return rows.length > 0;
   }
 
@@ -149,7 +166,7 @@ export class PostgresLedger {
     let amount = 0;
     for (const r of rows) {
       // One at a time, each its own statement: a reservation settled meanwhile is skipped.
-      if (await this.settle(r.id, Number(r.amount))) {
+      if ((await this.settle(r.id, Number(r.amount))) !== null) {
         count++;
         amount += Number(r.amount);
       }

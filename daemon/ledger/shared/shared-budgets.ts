@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { AlertDraft } from '../../alerts/detectors.ts';
+import { capReached, crossedThreshold } from '../../alerts/thresholds.ts';
 import type { Clock } from '../../clock.ts';
 import { ControlError, TollgateError } from '../../errors.ts';
 import { NAME_PATTERN } from '../../integrations/schema.ts';
@@ -17,7 +18,7 @@ import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../../money.ts
 import { isValidTimeZone } from '../../period.ts';
 import { checkUrl, createPool, describeUrl } from './connection.ts';
 import { migrateShared } from './migrations.ts';
-import { type BudgetView, PostgresLedger, type SharedReservation } from './postgres-ledger.ts';
+import { type BudgetView, PostgresLedger, type Settled, type SharedReservation } from './postgres-ledger.ts';
 
 export type { SharedReservation };
 
@@ -73,14 +74,24 @@ interface Connection {
 
 const SETTLE_RETRY_MS = 2_000;
 
+/** A settle still to be written: the reservation stays counted at its full amount until it is. */
+interface Unsettled {
+  id: string;
+  budget: string;
+  cost: Micros;
+  counts: boolean;
+}
+
 export class SharedBudgets implements SharedGate {
   private readonly d: SharedBudgetsDeps;
   private conn: Connection | null = null;
   /** This run of the daemon: reservations of earlier runs of this machine are settled when it connects. */
   private run = randomUUID();
-  private readonly unsettled: { id: string; cost: Micros; counts: boolean }[] = [];
+  private readonly unsettled: Unsettled[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private retrying = false;
+  /** While the database is away, the one call finding out whether it is back. */
+  private probing = false;
   /** When the current outage began (null: reachable), so it alerts once. */
   private downSince: number | null = null;
 
@@ -98,6 +109,19 @@ export class SharedBudgets implements SharedGate {
   }
 
   async reserve(q: { budget: string; integration: string; amount: Micros }): Promise<SharedReservation> {
+    if (this.downSince === null) return this.attempt(q);
+    // While it is away, one call at a time waits to find out whether it is back; the others are
+    // refused at once rather than each waiting out the connection timeout.
+    if (this.probing) throw new TollgateError('ledger_unavailable');
+    this.probing = true;
+    try {
+      return await this.attempt(q);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async attempt(q: { budget: string; integration: string; amount: Micros }): Promise<SharedReservation> {
     const conn = await this.ready();
     this.retryUnsettled(conn);
     const id = randomUUID();
@@ -106,7 +130,7 @@ export class SharedBudgets implements SharedGate {
       result = await conn.ledger.reserve({ id, ...q, machine: this.d.machine(), run: this.run, at: this.d.clock.now() });
     } catch (e) {
       // Whether it committed is unknown: released (it never left), to be retried until that lands.
-      this.queue({ id, cost: 0, counts: false }, conn);
+      this.queue({ id, budget: q.budget, cost: 0, counts: false }, conn);
       throw this.unreachable(e);
     }
     this.up();
@@ -114,11 +138,7 @@ export class SharedBudgets implements SharedGate {
     if (result.reason === 'no_budget') {
       throw new TollgateError('ledger_unavailable', `The shared ledger has no budget named ${q.budget}. The operator creates it with PUT /v1/ledger/budgets/${q.budget} (tollgate ledger budget).`);
     }
-    this.d.raise({
-      tier: 'critical', kind: 'spend', dedupeKey: `spend:shared:${q.budget}:100:${result.period}`, integration: null,
-      title: `Shared spend cap reached: ${q.budget}`,
-      message: `The shared budget ${q.budget} (${formatUsd(result.cap)} USD a month, over every machine) is used up. Calls on it are refused until the reset on ${new Date(result.resetsAt).toISOString().slice(0, 10)}.`,
-    });
+    this.raiseOnce(conn, capReached(subject(q.budget), result.cap, result.cap, result.period, result.resetsAt));
     throw new TollgateError('budget_exhausted',
       `The shared budget ${q.budget} of ${formatUsd(result.cap)} USD, shared by several machines, would be crossed (this call reserves up to ${formatUsd(q.amount)}). ` +
       `It resets on ${new Date(result.resetsAt).toISOString()}. Wait for the reset, or ask the operator.`);
@@ -127,7 +147,21 @@ export class SharedBudgets implements SharedGate {
   settle(r: SharedReservation, cost: Micros, counts: boolean): void {
     const conn = this.conn;
     if (!conn) return; // Disconnected meanwhile: the reservation is settled at its amount when this machine connects again.
-    conn.ledger.settle(r.id, cost, counts).then(() => this.up(), () => this.queue({ id: r.id, cost, counts }, conn));
+    conn.ledger.settle(r.id, cost, counts).then((s) => this.settled(conn, r.budget, cost, s), () => this.queue({ id: r.id, budget: r.budget, cost, counts }, conn));
+  }
+
+  /** A settle landed: the milestones it crossed (50, 80, 100 %) are raised, once over the fleet. */
+  private settled(conn: Connection, budget: string, cost: Micros, s: Settled | null): void {
+    this.up();
+    if (!s) return;
+    const draft = crossedThreshold(subject(budget), s.spent - cost, s.spent, s.cap, s.period, s.resetsAt);
+    if (draft) this.raiseOnce(conn, draft);
+  }
+
+  /** Raised here only if no machine of the fleet raised it before: shared budgets alert once, not once a machine. */
+  private raiseOnce(conn: Connection, draft: AlertDraft): void {
+    // The subject names a shared budget, not an integration of this machine.
+    conn.ledger.claimAlert(draft.dedupeKey, this.d.machine()).then((mine) => mine && this.d.raise({ ...draft, integration: null }), () => undefined);
   }
 
   /** PUT /v1/ledger: checks the database, brings its schema up to date, then keeps the URL in the keychain. */
@@ -270,7 +304,7 @@ export class SharedBudgets implements SharedGate {
     }
   }
 
-  private queue(item: { id: string; cost: Micros; counts: boolean }, conn: Connection): void {
+  private queue(item: Unsettled, conn: Connection): void {
     if (conn !== this.conn) return;
     this.unsettled.push(item);
     this.retryTimer ??= setInterval(() => this.retryUnsettled(conn), SETTLE_RETRY_MS).unref();
@@ -283,9 +317,10 @@ export class SharedBudgets implements SharedGate {
     void (async () => {
       try {
         while (this.unsettled.length > 0 && conn === this.conn) {
-          const { id, cost, counts } = this.unsettled[0]!;
-          await conn.ledger.settle(id, cost, counts);
+          const { id, budget, cost, counts } = this.unsettled[0]!;
+          const settled = await conn.ledger.settle(id, cost, counts);
           this.unsettled.shift();
+          this.settled(conn, budget, cost, settled);
         }
         if (this.retryTimer) clearInterval(this.retryTimer);
         this.retryTimer = null;
@@ -322,6 +357,8 @@ export class SharedBudgets implements SharedGate {
     return this.unsettled.length;
   }
 }
+
+const subject = (budget: string): string => `shared budget ${budget}`;
 
 function reason(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);

@@ -87,10 +87,10 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     expect(r1.ok && r2.ok).toBe(true);
     expect(await a!.reserve(call({ amount: 1 }))).toMatchObject({ ok: false, reason: 'exhausted', cap: 10_000 });
     if (!r1.ok || !r2.ok) return;
-    expect(await a!.settle(r1.reservation.id, 2_500)).toBe(true);
+    expect(await a!.settle(r1.reservation.id, 2_500)).toEqual({ spent: 2_500, cap: 10_000, period: '2026-03-01', resetsAt: Date.UTC(2026, 2, 31, 22) });
     // A second settle (a retry whose first answer was lost) changes nothing.
-    expect(await b!.settle(r1.reservation.id, 2_500)).toBe(false);
-    expect(await b!.settle(r2.reservation.id, 4_000)).toBe(true);
+    expect(await b!.settle(r1.reservation.id, 2_500)).toBeNull();
+    expect(await b!.settle(r2.reservation.id, 4_000)).toMatchObject({ spent: 6_500 });
     const [view] = await b!.view(AT);
     expect(view).toMatchObject({ spent: 6_500, reserved: 0, open: [] });
     expect(view!.days).toEqual([
@@ -99,6 +99,12 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     ]);
     expect((await a!.reserve(call({ amount: 3_500 }))).ok).toBe(true);
     expect((await a!.reserve(call({ amount: 1 }))).ok).toBe(false);
+  });
+
+  it('lets one machine of the fleet claim an alert, once', async () => {
+    const { ledgers } = await fresh(3);
+    const claims = await Promise.all(ledgers.flatMap((l, i) => [l.claimAlert('spend:team:80:2026-03-01', `m${i}`), l.claimAlert('spend:team:80:2026-03-01', `m${i}`)]));
+    expect(claims.filter(Boolean)).toHaveLength(1);
   });
 
   it('counts a new period from zero, and tells an unknown budget apart from a full one', async () => {
@@ -123,7 +129,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     const [view] = await l!.view(AT);
     expect(view).toMatchObject({ spent: 5_000, reserved: 8_000 });
     expect(view!.open.map((o) => [o.machine, o.count, o.amount])).toEqual([['laptop', 1, 1_000], ['server', 1, 7_000]]);
-    expect(current.ok && (await l!.settle(current.reservation.id, 500))).toBe(true);
+    expect(current.ok && (await l!.settle(current.reservation.id, 500))).toMatchObject({ spent: 5_500 });
     // A dead machine, settled from another one: every run.
     expect(await l!.settleMachine('server', null)).toEqual({ count: 1, amount: 7_000 });
   });
@@ -141,7 +147,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
       server.start();
     }
     // The reservation made before the restart is still counted, and settles now.
-    expect(before.ok && (await l!.settle(before.reservation.id, 1_000))).toBe(true);
+    expect(before.ok && (await l!.settle(before.reservation.id, 1_000))).toMatchObject({ spent: 1_000 });
     expect((await l!.reserve(call({ amount: 9_000 }))).ok).toBe(true);
     const [view] = await l!.view(AT);
     expect(view).toMatchObject({ spent: 1_000, reserved: 9_000 });
