@@ -9,7 +9,7 @@ import type { Db } from './db/open.ts';
 import { ControlError } from './errors.ts';
 import type { EventBus } from './events.ts';
 import type { Integration } from './integrations/integration.ts';
-import type { Registry } from './integrations/registry.ts';
+import { newKeyLiftsSuspension, type Registry } from './integrations/registry.ts';
 import { integrationPatchSchema, integrationSchema, type IntegrationSpec, pricingSchema, rateLimitSchema, routeSchema, type Template } from './integrations/schema.ts';
 import { instantiate } from './integrations/templates.ts';
 import type { Fingerprinter } from './keychain/fingerprint.ts';
@@ -115,7 +115,7 @@ export class Operator {
     }
     this.d.registry.setKeyFingerprint(name, { fingerprint, length: key.length, rolling: this.d.keyRollingHash(key) }, this.now());
     // A new key is the operator's answer to a rejected one.
-    if (integration.status === 'suspended' && integration.statusReason?.startsWith('the provider rejected')) {
+    if (newKeyLiftsSuspension(integration)) {
       this.d.registry.setStatus(name, 'active', null, this.now());
     }
     this.d.circuits.reset(name);
@@ -124,7 +124,10 @@ export class Operator {
   }
 
   suspend(name: string, reason: string | null): Integration {
-    return this.changed(this.d.registry.setStatus(name, 'suspended', reason ?? 'suspended by the operator', this.now()));
+    // Suspending again without a reason keeps the reason it was suspended for.
+    const before = this.d.registry.requireLive(name);
+    const kept = before.status === 'suspended' ? before.statusReason : null;
+    return this.changed(this.d.registry.setStatus(name, 'suspended', reason ?? kept ?? 'suspended by the operator', this.now()));
   }
 
   resume(name: string): Integration {
@@ -148,7 +151,7 @@ export class Operator {
       if (e instanceof KeychainUnavailableError) throw new ControlError('keychain_unavailable', `${e.message}. Unlock the keychain and decommission again.`);
       throw e;
     }
-    const done = this.d.registry.setStatus(name, 'decommissioned', 'decommissioned by the operator', this.now());
+    const done = this.d.registry.decommission(name, this.now());
     const archive = writeArchive(this.d.archiveDir, name, this.now(), this.d.audit.forIntegration(name));
     return {
       integration: this.changed(done),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeChange } from '../client/changes.ts';
 import { ControlRequestError } from '../client/control-client.ts';
-import type { CreateIntegration, IntegrationSpec } from '../control-types.ts';
+import type { CreateIntegration, IntegrationSpec, IntegrationView, Template } from '../control-types.ts';
 import { integrationSchema } from '../integrations/schema.ts';
 import { control } from './client.ts';
 import { parseUsd } from './edit.ts';
@@ -30,8 +30,8 @@ export function addCommands(program: Command): void {
     .option('--cap <usd>', "monthly cap in USD (default: the template's)", parseUsd)
     .option('--file <definition.json>', 'the whole definition instead (see the README)')
     .action(async (opts: AddOptions) => {
-      const integration = opts.file ? fromFile(opts) : await templateDefinition(opts);
-      await confirmChange(describeChange({ kind: 'create', integration }));
+      const { integration, template } = opts.file ? { integration: fromFile(opts), template: undefined } : await templateDefinition(opts);
+      await confirmChange(describeChange({ kind: 'create', integration, template }));
       const created = await control().createIntegration(integration);
       console.log(`added ${created.name} (${created.spec.baseUrl}); it makes no calls until its key is set`);
       await askForKey(created.name);
@@ -46,19 +46,21 @@ export function addCommands(program: Command): void {
       await confirmChange(describeChange({ kind: 'set_key', integration }));
       const key = await readKey(name);
       if (!key) throw new Error('no key given; nothing changed');
-      await storeKey(name, key);
+      const stored = await storeKey(name, key);
+      if (integration.status === 'suspended') console.log(afterSuspension(integration, stored));
     });
 }
 
-/** An integration from a provider template, with the operator's part. */
-export async function templateDefinition(opts: Omit<AddOptions, 'file'>): Promise<CreateIntegration> {
+/** An integration from a provider template, with the operator's part; the template too, for the confirmation. */
+export async function templateDefinition(opts: Omit<AddOptions, 'file'>): Promise<{ integration: CreateIntegration; template: Template }> {
   if (!opts.template) throw new Error('give --template <id> (see "tollgate templates") or --file <definition.json>');
   if (!opts.purpose || !opts.account) throw new Error('give --purpose "<what for>" and --account <label of the provider account the key belongs to>');
   const templates = await control().templates();
   const template = templates.find((t) => t.id === opts.template);
   if (!template) throw new Error(`no template named ${opts.template}; there are ${templates.map((t) => t.id).join(', ')}`);
   // The template's cap is written out, so the confirmation names the cap that will apply.
-  return { template: template.id, name: opts.name ?? template.id, purpose: opts.purpose, account: opts.account, monthlyCapUsd: opts.cap ?? template.monthlyCapUsd };
+  const integration = { template: template.id, name: opts.name ?? template.id, purpose: opts.purpose, account: opts.account, monthlyCapUsd: opts.cap ?? template.monthlyCapUsd };
+  return { integration, template };
 }
 
 function fromFile(opts: AddOptions): IntegrationSpec {
@@ -97,7 +99,15 @@ async function readKey(name: string, hint = ''): Promise<string> {
   return (await promptSecret(`Key for ${name}, not shown as you type${hint}: `)).trim();
 }
 
-async function storeKey(name: string, key: string): Promise<void> {
-  await control().setKey(name, key);
+async function storeKey(name: string, key: string): Promise<IntegrationView> {
+  const stored = await control().setKey(name, key);
   console.log(`key of ${name} stored in the OS keychain; Tollgate keeps only its fingerprint`);
+  return stored;
+}
+
+/** What the new key did to a suspension, as the daemon reports it. */
+function afterSuspension(before: IntegrationView, after: IntegrationView): string {
+  return after.status === 'suspended'
+    ? `${after.name} is still suspended (${after.statusReason ?? 'by the operator'}): resume it with "tollgate resume ${after.name}"`
+    : `${after.name} is active again: the new key lifted the suspension (${before.statusReason})`;
 }

@@ -1,5 +1,6 @@
 // `tollgate audit`: the audit log (list, verify the HMAC chain, export as JSONL).
-import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import { control } from './client.ts';
@@ -85,9 +86,33 @@ export function auditCommands(program: Command): void {
           yield chunk;
         }
       };
-      await pipeline(await control().exportAudit(), count, opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout);
-      if (opts.out) console.log(`wrote ${lines} audit records to ${opts.out}`);
+      if (!opts.out) return pipeline(await control().exportAudit(), count, process.stdout);
+      await writeWhole(opts.out, async (file) => pipeline(await control().exportAudit(), count, file));
+      console.log(`wrote ${lines} audit records to ${opts.out}`);
     });
+}
+
+/**
+ * Writes `out` whole or not at all: into a new file beside it (readable by you only), renamed over
+ * `out` once complete, so a failure leaves no partial export and an older file as it was.
+ */
+async function writeWhole(out: string, write: (file: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
+  let handle;
+  try {
+    handle = await open(partial, 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`cannot write ${out}: there is no folder ${dirname(out)}; create it first, or give another --out`);
+    throw new Error(`cannot write ${out}: ${code === 'EACCES' || code === 'EPERM' ? `${dirname(out)} is not writable by you` : (e as Error).message}`);
+  }
+  try {
+    await write(handle.createWriteStream());
+    await rename(partial, out);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
+  }
 }
 
 function positiveInt(s: string): number {

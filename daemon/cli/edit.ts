@@ -22,7 +22,7 @@ export function editCommands(program: Command): void {
     .option(...yesOption)
     .action(async (name: string, monthlyCapUsd: number, opts: { yes?: boolean }) => {
       const i = await change(await control().integration(name), { monthlyCapUsd }, opts.yes);
-      console.log(`cap of ${i.name}: ${usd(i.spec.monthlyCapUsd)} USD a month`);
+      console.log(`cap of ${i.name}: ${usd(i.spec.monthlyCapUsd)} a month`);
     });
 
   program

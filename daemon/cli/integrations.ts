@@ -23,7 +23,7 @@ export function integrationCommands(program: Command): void {
       if (!all.length) return console.log('No integrations yet: see "tollgate templates" and "tollgate add --help".');
       console.log(table(
         ['NAME', 'STATE', 'KEY', 'CAP/MONTH', 'HOST', 'ROUTES', 'PURPOSE'],
-        all.map((i) => [i.name, i.status, i.keySet ? 'set' : 'none', usd(i.spec.monthlyCapUsd), i.spec.baseUrl, String(i.spec.routes.length), i.spec.purpose]),
+        all.map((i) => [i.name, i.status, keyState(i), usd(i.spec.monthlyCapUsd), i.spec.baseUrl, String(i.spec.routes.length), i.spec.purpose]),
         [3, 5],
       ));
     });
@@ -56,20 +56,24 @@ function detail(i: IntegrationView): string {
     ['Auth', auth],
     ['Routes', s.routes.map((r) => `${r.method} ${r.path}`).join('\n')],
     ['Pricing', pricing(s.pricing)],
-    ['Cap', `${usd(s.monthlyCapUsd)} USD a month`],
+    ['Cap', `${usd(s.monthlyCapUsd)} a month`],
     ['Rate limit', `${s.rateLimit.perMinute} a minute, ${s.rateLimit.concurrent} at once`],
-    ['Key', i.keySetAt ? `set ${time(i.keySetAt)} (in the OS keychain)` : `none yet: tollgate set-key ${i.name}`],
+    ['Key', i.status === 'decommissioned'
+      ? 'deleted from the OS keychain when it was decommissioned; revoke it at the provider if not done yet'
+      : i.keySetAt ? `set ${time(i.keySetAt)} (in the OS keychain)` : `none yet: tollgate set-key ${i.name}`],
     ['Approved', `by ${i.approvedBy}${i.approvedAt ? ` at ${time(i.approvedAt)}` : ''}`],
   ];
   const indent = ' '.repeat(Math.max(...rows.map(([k]) => k.length)) + 4);
   return [i.name, ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(indent.length - 2)}${v.replaceAll('\n', `\n${indent}`)}`)].join('\n');
 }
 
+const keyState = (i: IntegrationView): string => (i.keySet ? 'set' : i.status === 'decommissioned' ? 'deleted' : 'none');
+
 function pricing(p: IntegrationSpec['pricing']): string {
-  if (p.tokens) return [...describeTokenPrices(p.tokens), `each call reserves the most its request can cost, at most ${usd(p.maxPerRequestUsd)} USD`].join('\n');
+  if (p.tokens) return [...describeTokenPrices(p.tokens), `each call reserves the most its request can cost, at most ${usd(p.maxPerRequestUsd)}`].join('\n');
   const parts: string[] = [];
-  if (p.perRequestUsd !== undefined) parts.push(`${usd(p.perRequestUsd)} USD a call`);
+  if (p.perRequestUsd !== undefined) parts.push(`${usd(p.perRequestUsd)} a call`);
   if (p.costPointer) parts.push(`the cost the provider reports at ${p.costPointer}`);
-  for (const u of p.usage ?? []) parts.push(`${u.usdPerUnit} USD per unit of ${u.pointer}`);
-  return `${parts.join(' + ')}; reserves ${usd(p.maxPerRequestUsd)} USD a call`;
+  for (const u of p.usage ?? []) parts.push(`${usd(u.usdPerUnit)} per unit of ${u.pointer}`);
+  return `${parts.join(' + ')}; reserves ${usd(p.maxPerRequestUsd)} a call`;
 }

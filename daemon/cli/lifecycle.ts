@@ -15,8 +15,8 @@ export function lifecycleCommands(program: Command): void {
     .action(async (name: string, opts: { reason?: string; yes?: boolean }) => {
       const integration = await control().integration(name);
       await confirmChange(describeChange({ kind: 'suspend', integration }), opts.yes);
-      await control().suspend(name, opts.reason);
-      console.log(`suspended ${name}`);
+      const suspended = await control().suspend(name, opts.reason);
+      console.log(`suspended ${name}: ${suspended.statusReason}`);
     });
 
   program

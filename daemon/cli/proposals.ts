@@ -1,12 +1,12 @@
 // `tollgate proposals`: what the assistant asked for and why; approve (a terminal, always) or reject.
 import { type Command, Option } from 'commander';
 import { describeChange } from '../client/changes.ts';
-import type { CreateIntegration, Proposal } from '../control-types.ts';
+import type { CreateIntegration, Proposal, Template } from '../control-types.ts';
 import { askForKey, readDefinition, templateDefinition } from './add.ts';
 import { control } from './client.ts';
 import { parseUsd } from './edit.ts';
 import { jsonOption, printJson, table, time, usd } from './format.ts';
-import { confirmChange } from './prompt.ts';
+import { confirmChange, yesOption } from './prompt.ts';
 
 interface ApproveOptions {
   cap?: number;
@@ -44,12 +44,12 @@ export function proposalCommands(program: Command): void {
       const b = proposal.body;
       if (b.kind === 'raise_cap') {
         const monthlyCapUsd = opts.cap ?? b.monthlyCapUsd;
-        await confirmChange(describeChange({ kind: 'approve', proposal, monthlyCapUsd }));
+        await confirmChange(describeChange({ kind: 'approve_cap', proposal, before: await control().integration(b.integration), monthlyCapUsd }));
         await control().approveProposal(proposal.id, { monthlyCapUsd });
-        return console.log(`approved: cap of ${b.integration} is ${usd(monthlyCapUsd)} USD a month`);
+        return console.log(`approved: cap of ${b.integration} is ${usd(monthlyCapUsd)} a month`);
       }
-      const integration = await definition(b, opts);
-      await confirmChange(describeChange({ kind: 'approve', proposal, integration }));
+      const { integration, template } = await definition(b, opts);
+      await confirmChange(describeChange({ kind: 'approve', proposal, integration, template }));
       const r = await control().approveProposal(proposal.id, { integration });
       console.log(`approved: added ${r.integration.name} (${r.integration.spec.baseUrl}); it makes no calls until its key is set`);
       await askForKey(r.integration.name);
@@ -60,8 +60,11 @@ export function proposalCommands(program: Command): void {
     .description('reject a proposal; nothing changes')
     .argument('<id>', 'the proposal (its first characters are enough)')
     .option('--reason <text>', 'why, for the assistant to read')
-    .action(async (id: string, opts: { reason?: string }) => {
-      const p = await control().rejectProposal((await pending(id)).id, opts.reason);
+    .option(...yesOption)
+    .action(async (id: string, opts: { reason?: string; yes?: boolean }) => {
+      const proposal = await pending(id);
+      await confirmChange(describeChange({ kind: 'reject', proposal, reason: opts.reason }), opts.yes);
+      const p = await control().rejectProposal(proposal.id, opts.reason);
       console.log(`rejected: ${what(p)}`);
     });
 }
@@ -74,15 +77,17 @@ async function pending(prefix: string): Promise<Proposal> {
 }
 
 /** The operator's definition of a proposed integration: the proposal only suggests one. */
-async function definition(b: Extract<Proposal['body'], { kind: 'new_integration' }>, opts: ApproveOptions): Promise<CreateIntegration> {
-  if (opts.file) return readDefinition(opts.file);
+async function definition(b: Extract<Proposal['body'], { kind: 'new_integration' }>, opts: ApproveOptions): Promise<{ integration: CreateIntegration; template?: Template }> {
+  if (opts.file) return { integration: readDefinition(opts.file) };
   if (!b.template) throw new Error(`the proposal names no template: approve it with --file <definition.json>, your whole definition of ${b.name}`);
+  // The purpose is the proposal's; the account is the operator's to name.
+  if (!opts.account) throw new Error(`give --account <label of the provider account the key belongs to>, or --file <definition.json> with your whole definition of ${b.name}`);
   return templateDefinition({ template: b.template, name: b.name, purpose: b.purpose, account: opts.account, cap: opts.cap ?? b.monthlyCapUsd });
 }
 
 function what(p: Proposal): string {
   const b = p.body;
   return b.kind === 'raise_cap'
-    ? `raise the cap of ${b.integration} to ${usd(b.monthlyCapUsd)} USD`
+    ? `raise the cap of ${b.integration} to ${usd(b.monthlyCapUsd)}`
     : `new integration ${b.name}${b.template ? ` (template ${b.template})` : b.baseUrl ? ` (${b.baseUrl})` : ''}: ${b.purpose}`;
 }

@@ -1,13 +1,20 @@
 // What an operator's change will do, in words, before it is made. The tray's confirmation
 // dialog and the CLI's prompt both show this, so the operator confirms exactly what happens.
-import type { CreateIntegration, CreateSession, IntegrationChange, IntegrationView, Proposal, RouteSpec, SessionView, Settings } from '../control-types.ts';
+import type { CreateIntegration, CreateSession, IntegrationChange, IntegrationSpec, IntegrationView, Proposal, RouteSpec, SessionView, Settings, Template } from '../control-types.ts';
+import { newKeyLiftsSuspension } from '../integrations/registry.ts';
+import { usd } from '../money.ts';
+import { describeTokenPrices } from './prices-text.ts';
 
 export type Change =
-  | { kind: 'create'; integration: CreateIntegration }
+  /** `template`: the one a template-based definition names (its host, routes, auth and pricing are shown). */
+  | { kind: 'create'; integration: CreateIntegration; template?: Template }
   | { kind: 'update'; before: IntegrationView; change: IntegrationChange }
   | { kind: 'set_key'; integration: IntegrationView }
   | { kind: 'resume'; integration: IntegrationView }
-  | { kind: 'approve'; proposal: Proposal; integration?: CreateIntegration; monthlyCapUsd?: number }
+  | { kind: 'approve'; proposal: Proposal; integration: CreateIntegration; template?: Template }
+  /** A raise_cap proposal; `before`: the integration as it is now. */
+  | { kind: 'approve_cap'; proposal: Proposal; before: IntegrationView; monthlyCapUsd?: number }
+  | { kind: 'reject'; proposal: Proposal; reason?: string }
   | { kind: 'suspend'; integration: IntegrationView }
   | { kind: 'decommission'; integration: IntegrationView }
   | { kind: 'suspend_all'; names: string[] }
@@ -24,37 +31,81 @@ export interface ChangeDescription {
   details: string[];
 }
 
-const usd = (v: number): string => `${v.toFixed(2)} USD`;
 const route = (r: RouteSpec): string => `${r.method} ${r.path}`;
+/** Models named in full up to this many; beyond, the first few and how many more. */
+const MODELS_SHOWN = 6;
+
+/** What an integration is allowed once approved: the fields of its definition that grant something. */
+type Grant = Pick<IntegrationSpec, 'baseUrl' | 'auth' | 'routes' | 'pricing' | 'monthlyCapUsd'> & Partial<Pick<IntegrationSpec, 'rateLimit'>>;
+
+/** A template-based definition with the template's fields filled in where the operator left them out. */
+function granted(i: CreateIntegration, template: Template | undefined): Grant {
+  if (!('template' in i)) return i;
+  if (!template || template.id !== i.template) throw new Error(`No template named ${i.template}.`);
+  return {
+    baseUrl: i.baseUrl ?? template.baseUrl, auth: template.auth, routes: i.routes ?? template.routes, pricing: i.pricing ?? template.pricing,
+    monthlyCapUsd: i.monthlyCapUsd ?? template.monthlyCapUsd, rateLimit: i.rateLimit ?? template.rateLimit,
+  };
+}
+
+/** Everything the operator approves, one fact a line: host, routes, how the key is sent (never the key), prices, the most one call can cost, the cap. */
+function describeGrant(g: Grant): string[] {
+  const routes = g.routes.map((r) => `${route(r)}${r.free ? ' (free)' : ''}`);
+  const most = Math.max(g.pricing.maxPerRequestUsd, ...g.routes.map((r) => r.pricing?.maxPerRequestUsd ?? 0));
+  return [
+    `Host: ${g.baseUrl}`,
+    `Routes (${routes.length}): ${routes.join(', ')}`,
+    `Key sent as: ${authText(g.auth)} (the key itself is never shown)`,
+    ...pricingText(g.pricing),
+    `Most one call can cost: ${usd(most)} (what each call reserves at worst)`,
+    `Monthly cap: ${usd(g.monthlyCapUsd)}`,
+    ...(g.rateLimit ? [`Rate limit: ${g.rateLimit.perMinute} calls a minute, ${g.rateLimit.concurrent} at once`] : []),
+  ];
+}
+
+function authText(a: IntegrationSpec['auth']): string {
+  if (a.type === 'bearer') return 'header Authorization: Bearer <key>';
+  if (a.type === 'header') return `header ${a.name}: ${a.prefix ?? ''}<key>`;
+  return `query parameter ${a.name}=<key>`;
+}
+
+function pricingText(p: IntegrationSpec['pricing']): string[] {
+  if (p.tokens) {
+    const ids = Object.keys(p.tokens.models);
+    const shown = ids.length <= MODELS_SHOWN ? ids.join(', ') : `${ids.slice(0, MODELS_SHOWN - 1).join(', ')} and ${ids.length - MODELS_SHOWN + 1} more`;
+    // The prices themselves, model by model, when they fit on a screen.
+    const prices = describeTokenPrices(p.tokens);
+    return [`Models (${ids.length}): ${shown}`, ...(ids.length <= MODELS_SHOWN ? prices.slice(1, -1).map((l) => `  ${l}`) : []), `Prices per million tokens: ${p.tokens.source ?? 'set by the operator'}`];
+  }
+  const parts: string[] = [];
+  if (p.perRequestUsd !== undefined) parts.push(`${usd(p.perRequestUsd)} a call`);
+  if (p.costPointer) parts.push(`the cost the provider reports at ${p.costPointer}`);
+  for (const u of p.usage ?? []) parts.push(`${usd(u.usdPerUnit)} per unit of ${u.pointer}`);
+  return [`Pricing: ${parts.join(' + ')}`];
+}
 
 export function describeChange(c: Change): ChangeDescription {
   switch (c.kind) {
     case 'create': {
       const i = c.integration;
       const details = [`Name: ${i.name}`, `Purpose: ${i.purpose}`, `Account: ${i.account}`];
-      if ('template' in i) {
-        details.push(`From the ${i.template} template (its host, routes and pricing)`);
-        if (i.baseUrl !== undefined) details.push(`Host, instead of the template's: ${i.baseUrl}`);
-        if (i.pricing !== undefined) details.push(`Pricing, instead of the template's: ${JSON.stringify(i.pricing)}`);
-        if (i.monthlyCapUsd !== undefined) details.push(`Monthly cap: ${usd(i.monthlyCapUsd)}`);
-        if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
-      } else {
-        details.push(`Host: ${i.baseUrl}`, `Routes: ${i.routes.map(route).join(', ')}`, `Monthly cap: ${usd(i.monthlyCapUsd)}`);
-        if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
-      }
+      if ('template' in i) details.push(`From the ${c.template?.displayName ?? i.template} template (${i.template})`);
+      details.push(...describeGrant(granted(i, c.template)));
+      if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
       return { title: `Approve a new integration: ${i.name}`, widens: true, details };
     }
     case 'update':
       return describeUpdate(c.before, c.change);
-    case 'set_key':
-      return {
-        title: `${c.integration.keySet ? 'Rotate' : 'Set'} the key of ${c.integration.name}`,
-        widens: true,
-        details: [
-          `The key goes into the OS keychain; Tollgate keeps only a fingerprint.`,
-          c.integration.keySet ? 'The old key stops being used at once. Revoke it at the provider.' : `${c.integration.name} can make calls from now on.`,
-        ],
-      };
+    case 'set_key': {
+      const i = c.integration;
+      const details = ['The key goes into the OS keychain; Tollgate keeps only a fingerprint.'];
+      if (i.keySet) details.push('The old key stops being used at once. Revoke it at the provider.');
+      // What the daemon does with a suspension (SPEC rule 9): a new key lifts only the one a rejected key caused.
+      if (newKeyLiftsSuspension(i)) details.push(`${i.name} is suspended because ${i.statusReason}; the new key lifts that suspension: it can make calls again.`);
+      else if (i.status === 'suspended') details.push(`${i.name} stays suspended (${i.statusReason ?? 'by the operator'}): it makes no calls until it is resumed.`);
+      else if (!i.keySet) details.push(`${i.name} can make calls from now on.`);
+      return { title: `${i.keySet ? 'Rotate' : 'Set'} the key of ${i.name}`, widens: true, details };
+    }
     case 'resume':
       return {
         title: `Resume ${c.integration.name}`,
@@ -63,15 +114,38 @@ export function describeChange(c: Change): ChangeDescription {
       };
     case 'approve': {
       const b = c.proposal.body;
-      if (b.kind === 'raise_cap') {
-        const cap = c.monthlyCapUsd ?? b.monthlyCapUsd;
-        return { title: `Approve: raise the cap of ${b.integration} to ${usd(cap)}`, widens: true, details: [`The assistant's reason: ${b.justification}`, `New monthly cap: ${usd(cap)}`] };
-      }
-      const created = c.integration ? describeChange({ kind: 'create', integration: c.integration }).details : [];
-      return { title: `Approve a new integration: ${c.integration?.name ?? b.name}`, widens: true, details: [`The assistant's reason: ${b.justification}`, ...created] };
+      const created = describeChange({ kind: 'create', integration: c.integration, template: c.template });
+      return { ...created, details: [`The assistant's reason: ${b.justification}`, ...created.details] };
     }
-    case 'suspend':
-      return { title: `Suspend ${c.integration.name}`, widens: false, details: [`Calls to ${c.integration.name} are refused until it is resumed.`] };
+    case 'approve_cap': {
+      const b = c.proposal.body;
+      if (b.kind !== 'raise_cap') throw new Error(`Proposal ${c.proposal.id} asks for a new integration, not a higher cap.`);
+      const cap = c.monthlyCapUsd ?? b.monthlyCapUsd;
+      const s = c.before.spec;
+      return {
+        title: `Approve: raise the cap of ${b.integration} to ${usd(cap)}`,
+        widens: true,
+        details: [
+          `The assistant's reason: ${b.justification}`,
+          `Monthly cap: ${usd(s.monthlyCapUsd)} → ${usd(cap)}${cap === b.monthlyCapUsd ? '' : ` (the assistant asked for ${usd(b.monthlyCapUsd)})`}`,
+          `${b.integration} calls ${s.baseUrl} (${s.routes.length} route${s.routes.length === 1 ? '' : 's'}); the most one call can cost stays ${usd(s.pricing.maxPerRequestUsd)}`,
+        ],
+      };
+    }
+    case 'reject': {
+      const b = c.proposal.body;
+      const asked = b.kind === 'raise_cap' ? `a cap of ${usd(b.monthlyCapUsd)} a month for ${b.integration}` : `a new integration, ${b.name}`;
+      return {
+        title: `Reject the proposal: ${asked}`,
+        widens: false,
+        details: ['Nothing changes.', c.reason ? `The assistant reads your reason: ${c.reason}` : 'The assistant sees it rejected, with no reason given.'],
+      };
+    }
+    case 'suspend': {
+      const i = c.integration;
+      const already = i.status === 'suspended' ? [`It is already suspended (${i.statusReason ?? 'by the operator'}); that reason stays unless you give another.`] : [];
+      return { title: `Suspend ${i.name}`, widens: false, details: [`Calls to ${i.name} are refused until it is resumed.`, ...already] };
+    }
     case 'decommission':
       return {
         title: `Decommission ${c.integration.name}`,

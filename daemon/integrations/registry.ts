@@ -29,6 +29,15 @@ function compileRow(r: Row): Integration {
   return compileIntegration(integrationSchema.parse(JSON.parse(r.spec)), state);
 }
 
+/**
+ * SPEC rule 9: a suspension the provider's rejection of the key caused ends when the operator sets
+ * a new key; any other suspension stays until the operator resumes it. (The reason is written by
+ * the alert monitor, as "the provider rejected its key (HTTP 401)".)
+ */
+export function newKeyLiftsSuspension(i: Pick<IntegrationState, 'status' | 'statusReason'>): boolean {
+  return i.status === 'suspended' && (i.statusReason?.startsWith('the provider rejected its key') ?? false);
+}
+
 export class Registry {
   private readonly db: Db;
   private byName = new Map<string, Integration>();
@@ -97,11 +106,24 @@ export class Registry {
     return this.reload(name);
   }
 
-  setStatus(name: string, status: Status, reason: string | null, now: number): Integration {
+  setStatus(name: string, status: Exclude<Status, 'decommissioned'>, reason: string | null, now: number): Integration {
     const i = this.requireLive(name);
-    this.db.prepare(`UPDATE integrations SET status = ?, status_reason = ?, updated_at = ?,
-      decommissioned_at = CASE WHEN ? = 'decommissioned' THEN ? ELSE decommissioned_at END
-      WHERE id = ?`).run(status, reason, now, status, now, i.id);
+    this.db.prepare('UPDATE integrations SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?').run(status, reason, now, i.id);
+    return this.reload(name);
+  }
+
+  /**
+   * Marks an integration decommissioned once its key has left the keychain: it holds no key from
+   * here on (its fingerprint joins the retired keys, which the credential scanner still blocks).
+   */
+  decommission(name: string, now: number): Integration {
+    const i = this.requireLive(name);
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT OR IGNORE INTO retired_keys (fingerprint, length, rolling, integration, retired_at)
+        SELECT key_fingerprint, key_length, key_rolling, name, ? FROM integrations WHERE id = ? AND key_fingerprint IS NOT NULL`).run(now, i.id);
+      this.db.prepare(`UPDATE integrations SET status = 'decommissioned', status_reason = 'decommissioned by the operator', key_fingerprint = NULL,
+        key_length = NULL, key_rolling = NULL, key_set_at = NULL, updated_at = ?, decommissioned_at = ? WHERE id = ?`).run(now, now, i.id);
+    })();
     return this.reload(name);
   }
 

@@ -22,7 +22,7 @@ import { type CallPrice, priceCall } from './price.ts';
 import { requirePurpose } from './purpose.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { auditableName, resolveIntegration } from './resolve.ts';
-import { checkUpstreamPath, matchRoute } from './route.ts';
+import { checkUpstreamPath, matchRoute, routeNotAllowed } from './route.ts';
 import { withinSession } from './session.ts';
 import { requireUsable } from './state.ts';
 import type { CallRequest, CallSession, ResponseSink } from './types.ts';
@@ -152,11 +152,7 @@ export class Pipeline {
     ctx.integration = integration;
     checkUpstreamPath(req.rawPath);
     ctx.route = matchRoute(integration.routes, req.method, req.rawPath);
-    if (ctx.route === null) {
-      // The path is not repeated: it has not been scanned for credentials yet.
-      throw new TollgateError('route_not_allowed',
-        `${integration.name} does not allow this ${req.method} path. Its routes: ${integration.spec.routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
-    }
+    if (ctx.route === null) throw routeNotAllowed(integration.name, integration.spec.routes, req.method, this.auditPath(ctx));
     const purpose = requirePurpose(req.headers);
     const { scanner } = this.deps;
     const inPurpose = scanner.scan(purpose);

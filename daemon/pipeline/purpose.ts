@@ -10,8 +10,10 @@ export function requirePurpose(headers: Record<string, string | string[] | undef
   // Node reads header bytes as latin1; an assistant writing UTF-8 means UTF-8.
   const purpose = raw === undefined ? '' : Buffer.from(raw, 'latin1').toString('utf8').trim();
   if (purpose.length === 0) throw new TollgateError('purpose_required');
-  if ([...purpose].length > MAX_PURPOSE) {
-    throw new TollgateError('bad_request', `The Tollgate-Purpose header is longer than ${MAX_PURPOSE} characters; say why in fewer words.`);
+  const length = [...purpose].length;
+  // A purpose too long is a malformed request (bad_request, as the README's error table says), not a missing one.
+  if (length > MAX_PURPOSE) {
+    throw new TollgateError('bad_request', `The Tollgate-Purpose header is ${length} characters long, over the limit of ${MAX_PURPOSE}; say why in fewer words.`);
   }
   if (/[\u0000-\u001f\u007f]/.test(purpose)) throw new TollgateError('bad_request', 'The Tollgate-Purpose header must not hold control characters; write it as one line of plain text.');
   return purpose;

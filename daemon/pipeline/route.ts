@@ -60,6 +60,15 @@ export function matchRoute(table: RouteTable, method: string, rawPath: string): 
   return null;
 }
 
+/**
+ * The refusal of a call no route allows. It names the method and path tried, as the audit log shows
+ * the path (`shownPath`: redacted when it carries a credential, shortened when long), and the routes there are.
+ */
+export function routeNotAllowed(integration: string, routes: readonly RouteSpec[], method: string, shownPath: string): TollgateError {
+  return new TollgateError('route_not_allowed',
+    `${integration} does not allow ${method} ${shownPath}. Its routes: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`);
+}
+
 function matches(route: CompiledRoute, segments: readonly string[]): boolean {
   const fixed = route.segments;
   if (route.rest ? segments.length <= fixed.length : segments.length !== fixed.length) return false;

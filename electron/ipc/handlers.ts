@@ -3,6 +3,7 @@
 // only then sent. Plain functions: the Electron wiring (ipc.ts) and the browser test bridge use them.
 import { ControlRequestError, DaemonNotRunning, type ControlClient } from '../../daemon/client/control-client.ts';
 import { type ChangeDescription, describeChange } from '../../daemon/client/changes.ts';
+import type { CreateIntegration, Template } from '../../daemon/control-types.ts';
 import type { CallName, DaemonState, Done, Reply, TollgateCalls } from './api.ts';
 
 export interface HandlerDeps {
@@ -18,6 +19,9 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
   /** Runs `act` only after the operator confirmed `change`. */
   const confirmed = async <T>(description: ChangeDescription, act: () => Promise<T>): Promise<Done<T>> =>
     (await confirm(description)) ? { done: true, value: await act() } : { done: false };
+  /** The template a definition names: its host, routes, auth and pricing are part of what is confirmed. */
+  const templateOf = async (body: CreateIntegration): Promise<Template | undefined> =>
+    ('template' in body ? (await client.templates()).find((t) => t.id === body.template) : undefined);
 
   return {
     daemonState: () => daemon.state(),
@@ -35,8 +39,8 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     ackAlerts: (which) => client.ackAlerts(which),
     rejectProposal: (id, reason) => client.rejectProposal(id, reason),
 
-    createIntegration: (body, key) =>
-      confirmed(withKey(describeChange({ kind: 'create', integration: body }), key), async () => {
+    createIntegration: async (body, key) =>
+      confirmed(withKey(describeChange({ kind: 'create', integration: body, template: await templateOf(body) }), key), async () => {
         const created = await client.createIntegration(body);
         return key ? client.setKey(created.name, key) : created;
       }),
@@ -51,9 +55,12 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
       if (!proposal) throw new ControlRequestError(404, { code: 'not_found', message: `No proposal ${id}.` });
       if (!('integration' in body)) {
         const cap = body.monthlyCapUsd === undefined ? {} : { monthlyCapUsd: body.monthlyCapUsd };
-        return confirmed(describeChange({ kind: 'approve', proposal, ...cap }), () => client.approveProposal(id, body));
+        if (proposal.body.kind !== 'raise_cap') throw new ControlRequestError(400, { code: 'invalid', message: `Proposal ${id} asks for a new integration: approve it with its definition.` });
+        const before = await client.integration(proposal.body.integration);
+        return confirmed(describeChange({ kind: 'approve_cap', proposal, before, ...cap }), () => client.approveProposal(id, body));
       }
-      return confirmed(withKey(describeChange({ kind: 'approve', proposal, integration: body.integration }), key), async () => {
+      const template = await templateOf(body.integration);
+      return confirmed(withKey(describeChange({ kind: 'approve', proposal, integration: body.integration, template }), key), async () => {
         const approved = await client.approveProposal(id, body);
         return key ? { ...approved, integration: await client.setKey(approved.integration.name, key) } : approved;
       });

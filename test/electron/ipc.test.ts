@@ -99,7 +99,7 @@ describe('a change from the window', () => {
     expect(client.changes).toEqual(['PATCH /v1/integrations/search']);
     const { options } = electron.dialog.shown[0]!;
     expect(options.message).toBe('Change search');
-    expect(options.detail).toBe('Monthly cap: 10.00 USD → 25.00 USD');
+    expect(options.detail).toBe('Monthly cap: $10.00 → $25.00');
     expect(options.buttons).toEqual(['Cancel', 'Change search']);
     expect((await h.control('GET', '/v1/integrations/search')).json.integration.spec.monthlyCapUsd).toBe(25);
   });
@@ -122,6 +122,63 @@ describe('a change from the window', () => {
   });
 });
 
+describe('what the window confirms is true (issue 12)', () => {
+  const propose = async (body: object) =>
+    (await h.agent('POST', '/v1/proposals', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json.id as string;
+
+  it('a new integration from a template: its host, routes, how the key is sent, price, the most one call costs and the cap', async () => {
+    const body = { template: 'brave-search', name: 'brave', purpose: 'Web search', account: 'a@example.org', monthlyCapUsd: 4 };
+    expect(await invoke('createIntegration', [body])).toEqual({ ok: true, value: { done: false } });
+    expect(client.changes).toEqual([]);
+    expect(electron.dialog.shown[0]!.options.message).toBe('Approve a new integration: brave');
+    expect(electron.dialog.shown[0]!.options.detail).toContain([
+      'From the Brave Search template (brave-search)',
+      'Host: https://api.search.brave.com',
+      'Routes (2): GET /res/v1/web/search, GET /res/v1/news/search',
+      'Key sent as: header X-Subscription-Token: <key> (the key itself is never shown)',
+      'Pricing: $0.005 a call',
+      'Most one call can cost: $0.005 (what each call reserves at worst)',
+      'Monthly cap: $4.00',
+    ].join('\n'));
+  });
+
+  it('approving a proposed integration names the same, after the reason', async () => {
+    const id = await propose({ kind: 'new_integration', name: 'tavily', template: 'tavily', purpose: 'Research', monthlyCapUsd: 3, justification: 'Needs extracts' });
+    const integration = { template: 'tavily', name: 'tavily', purpose: 'Research', account: 'a@example.org', monthlyCapUsd: 3 };
+    expect(await invoke('approveProposal', [id, { integration }])).toEqual({ ok: true, value: { done: false } });
+    const { detail } = electron.dialog.shown[0]!.options;
+    expect(detail).toMatch(/^The assistant's reason: Needs extracts\n/);
+    expect(detail).toContain('\nHost: https://api.tavily.com\n');
+    expect(detail).toContain('\nMonthly cap: $3.00');
+    expect(detail).toMatch(/\nMost one call can cost: \$[\d.]+ /);
+  });
+
+  it('approving a higher cap says the cap before and after', async () => {
+    const current = (await h.control('GET', '/v1/integrations/search')).json.integration.spec.monthlyCapUsd as number;
+    const id = await propose({ kind: 'raise_cap', integration: 'search', monthlyCapUsd: 80, justification: 'A long review' });
+    expect(await invoke('approveProposal', [id, { monthlyCapUsd: 60 }])).toEqual({ ok: true, value: { done: false } });
+    expect(electron.dialog.shown[0]!.options.detail).toContain(`Monthly cap: $${current.toFixed(2)} → $60.00 (the assistant asked for $80.00)`);
+    expect(client.changes).toEqual([]);
+  });
+
+  it('a key set on an integration the operator suspended: it stays suspended, and the dialog says so', async () => {
+    await h.addIntegration({ name: 'paused' }, 'tg-paused-key-0001');
+    expect((await h.control('POST', '/v1/integrations/paused/suspend', { reason: 'on hold' })).status).toBe(200);
+    electron.dialog.answer = 1;
+    expect(await invoke('setKey', ['paused', 'tg-paused-key-0002'])).toMatchObject({ ok: true, value: { done: true, value: { status: 'suspended', statusReason: 'on hold' } } });
+    expect(electron.dialog.shown[0]!.options.detail).toContain('paused stays suspended (on hold): it makes no calls until it is resumed.');
+    expect(electron.dialog.shown[0]!.options.detail).not.toContain('can make calls from now on');
+  });
+
+  it('after decommissioning, the window is told its key is not set', async () => {
+    await h.addIntegration({ name: 'retired' }, 'tg-retired-key-0001');
+    electron.dialog.answer = 1;
+    expect(await invoke('decommission', ['retired'])).toMatchObject({ ok: true, value: { done: true, value: { keyRemoved: true, integration: { keySet: false } } } });
+    const listed = await invoke('integrations', []);
+    expect(listed.ok && listed.value.find((i: { name: string }) => i.name === 'retired')).toMatchObject({ status: 'decommissioned', keySet: false, keySetAt: null });
+  });
+});
+
 describe('sessions from the window', () => {
   it('lists them, and stops one only after the operator confirms it in a native dialog', async () => {
     const s = (await h.control('POST', '/v1/sessions', { purpose: 'Window test', budgetUsd: 2 })).json;
@@ -133,7 +190,7 @@ describe('sessions from the window', () => {
     expect((await h.control('GET', `/v1/sessions/${s.id}`)).json.status).toBe('running');
     expect(electron.dialog.shown[0]!.options).toMatchObject({
       message: 'Stop the session: Window test',
-      detail: 'Its socket takes no new calls; calls in flight finish, or are cut and settled.\nIt spent 0.00 USD in 0 call(s).',
+      detail: 'Its socket takes no new calls; calls in flight finish, or are cut and settled.\nIt spent $0.00 in 0 call(s).',
       buttons: ['Cancel', 'Stop the session'],
       type: 'question',
     });

@@ -22,8 +22,8 @@ describe('confirming changes at the terminal', () => {
     const term = new Terminal(['cap', 'search', '20'], t.home);
     await term.expect('Proceed? [y/N] ', 'y\n');
     expect(await term.exit()).toBe(0);
-    expect(term.screen).toContain('Change search\n  Monthly cap: 10.00 USD → 20.00 USD\nProceed? [y/N] y\n');
-    expect(term.screen).toContain('cap of search: 20.00 USD a month');
+    expect(term.screen).toContain('Change search\n  Monthly cap: $10.00 → $20.00\nProceed? [y/N] y\n');
+    expect(term.screen).toContain('cap of search: $20.00 a month');
     expect(await cap()).toBe(20);
   });
 
@@ -58,7 +58,7 @@ describe('confirming changes at the terminal', () => {
     expect(asked.stderr).toBe('tollgate: "Change search" needs confirmation: run it at a terminal, or add --yes\n');
     expect(await cap()).toBe(20);
 
-    expect(await t.cli(['cap', 'search', '15', '--yes'])).toMatchObject({ code: 0, stdout: 'cap of search: 15.00 USD a month\n', stderr: '' });
+    expect(await t.cli(['cap', 'search', '15', '--yes'])).toMatchObject({ code: 0, stdout: 'cap of search: $15.00 a month\n', stderr: '' });
     expect(await cap()).toBe(15);
   });
 

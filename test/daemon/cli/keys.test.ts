@@ -83,8 +83,16 @@ describe('keys and new integrations from the terminal', () => {
       '  Name: brave',
       '  Purpose: Web search for research tasks',
       '  Account: assistant-research@example.org',
-      '  From the brave-search template (its host, routes and pricing)',
-      '  Monthly cap: 5.00 USD', // the template's, named before it applies
+      '  From the Brave Search template (brave-search)',
+      // Everything it will be allowed, the template's cap too, named before it applies.
+      '  Host: https://api.search.brave.com',
+      '  Routes (2): GET /res/v1/web/search, GET /res/v1/news/search',
+      '  Key sent as: header X-Subscription-Token: <key> (the key itself is never shown)',
+      '  Pricing: $0.005 a call',
+      '  Most one call can cost: $0.005 (what each call reserves at worst)',
+      '  Monthly cap: $5.00',
+      '  Rate limit: 30 calls a minute, 4 at once',
+      'Proceed? [y/N]',
     ].join('\n'));
     expect(term.screen).toContain('added brave (https://api.search.brave.com)');
     expect(term.screen).not.toContain(key);
@@ -99,7 +107,14 @@ describe('keys and new integrations from the terminal', () => {
     writeFileSync(file, JSON.stringify(definition('scratch')));
     const term = new Terminal(['add', '--file', file], t.home);
     await term.expect('Proceed? [y/N] ', 'y\n');
-    expect(term.screen).toContain(`Host: ${t.upstream.url}\n  Routes: GET /res/v1/web/search\n  Monthly cap: 10.00 USD`);
+    expect(term.screen).toContain([
+      `  Host: ${t.upstream.url}`,
+      '  Routes (1): GET /res/v1/web/search',
+      '  Key sent as: header X-Subscription-Token: <key> (the key itself is never shown)',
+      '  Pricing: $0.005 a call',
+      '  Most one call can cost: $0.005 (what each call reserves at worst)',
+      '  Monthly cap: $10.00',
+    ].join('\n'));
     await term.expect('(Enter to set it later): ', '\r');
     expect(await term.exit()).toBe(0);
     expect(term.screen).toContain('no key set yet; set it with "tollgate set-key scratch"');

@@ -54,7 +54,7 @@ describe('reading from the terminal', () => {
 
     const one = await t.cli(['integrations', 'search']);
     expect(one.stdout).toContain('  Routes:     GET /res/v1/web/search\n');
-    expect(one.stdout).toContain('  Pricing:    0.005 USD a call; reserves 0.005 USD a call\n');
+    expect(one.stdout).toContain('  Pricing:    $0.005 a call; reserves $0.005 a call\n');
 
     const j = await t.cli(['integrations', '--json']);
     const list = JSON.parse(j.stdout);
@@ -133,17 +133,17 @@ describe('reading from the terminal', () => {
     const newOne = await propose({ kind: 'new_integration', name: 'tavily', template: 'tavily', purpose: 'Research', monthlyCapUsd: 3, justification: 'Needs extracts' });
     const list = await t.cli(['proposals']);
     expect(list.stdout).toMatch(new RegExp(`\\n${newOne}  pending  [^\\n]*new integration tavily \\(template tavily\\): Research +Needs extracts\\n`));
-    expect(list.stdout).toMatch(/ pending  [^\n]*raise the cap of search to 20\.00 USD +A long literature review this month\n/);
+    expect(list.stdout).toMatch(/ pending  [^\n]*raise the cap of search to \$20\.00 +A long literature review this month\n/);
     const capId = JSON.parse((await t.cli(['proposals', 'list', '--json'])).stdout).find((p: { kind: string }) => p.kind === 'raise_cap').id as string;
 
     const refused = await piped(['proposals', 'approve', capId], t.home, 'y\n');
     expect(refused).toMatchObject({ code: 1, stdout: '' });
-    expect(refused.stderr).toContain('tollgate: refused: "Approve: raise the cap of search to 20.00 USD"');
+    expect(refused.stderr).toContain('tollgate: refused: "Approve: raise the cap of search to $20.00"');
 
     const term = new Terminal(['proposals', 'approve', capId.slice(0, 8)], t.home);
     await term.expect('Proceed? [y/N] ', 'y\n');
     expect(await term.exit()).toBe(0);
-    expect(term.screen).toContain("The assistant's reason: A long literature review this month\n  New monthly cap: 20.00 USD\n");
+    expect(term.screen).toContain("The assistant's reason: A long literature review this month\n  Monthly cap: $10.00 → $20.00\n");
     expect((await t.control('GET', '/v1/integrations/search')).json.integration.spec.monthlyCapUsd).toBe(20);
 
     const approve = new Terminal(['proposals', 'approve', newOne, '--account', 'assistant@example.org'], t.home);
@@ -151,11 +151,12 @@ describe('reading from the terminal', () => {
     await approve.expect('(Enter to set it later): ', '\r');
     expect(await approve.exit()).toBe(0);
     expect(approve.screen).toContain('Approve a new integration: tavily\n  The assistant\'s reason: Needs extracts\n');
-    expect(approve.screen).toContain('  Monthly cap: 3.00 USD');
+    expect(approve.screen).toContain('  Host: https://api.tavily.com\n');
+    expect(approve.screen).toContain('  Monthly cap: $3.00');
     expect((await t.control('GET', '/v1/integrations/tavily')).json.integration).toMatchObject({ approvedBy: expect.stringContaining('(cli)'), keySet: false });
 
     const another = await propose({ kind: 'raise_cap', integration: 'search', monthlyCapUsd: 1000, justification: 'more' });
-    expect(await t.cli(['proposals', 'reject', another, '--reason', 'No.'])).toMatchObject({ code: 0, stdout: 'rejected: raise the cap of search to 1000.00 USD\n' });
+    expect(await t.cli(['proposals', 'reject', another, '--reason', 'No.', '--yes'])).toMatchObject({ code: 0, stdout: 'rejected: raise the cap of search to $1,000.00\n' });
     expect((await t.agent('GET', `/v1/proposals/${another}`)).json.status).toBe('rejected');
     expect((await t.cli(['proposals', 'list', '--status', 'pending'])).stdout).toBe('No proposals.\n');
   });
