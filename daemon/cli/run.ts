@@ -54,7 +54,7 @@ function noKeychain(e: KeychainUnavailableError): never {
   if (process.env[KEYRING_SESSION_ENV] === '1') {
     // The keyring session unlocked the login keyring with the typed password, or made a new one with
     // it: one that stays locked was made earlier with another.
-    fail(`the password did not unlock the keyring in ${keyringFolder()} (${e.message}). Run "npm start" again and type the password chosen when it was made; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
+    fail(`the password did not unlock the keyring in ${keyringFolder()} (${e.message}). Run "tollgate start" again and type the password chosen when it was made; to begin a new keyring instead, move that folder away (the keys in it are lost).`);
   }
   fail(`no usable OS keychain (${e.message}); Tollgate will not start without one. Unlock your keychain, or on a Linux machine without a desktop session run "tollgate start" from a terminal to unlock a gnome-keyring for Tollgate.`);
 }

@@ -36,8 +36,8 @@ export interface Terminal {
 export async function askKeyringPassword(term: Terminal, exists: boolean): Promise<string> {
   if (exists) return term.secret('Keyring password: ');
   const password = await term.secret('New keyring password: ');
-  if (password === '') throw new Error('an empty password would leave the keys unencrypted on disk; nothing was created. Run "npm start" again and choose one.');
-  if ((await term.secret('Type it again: ')) !== password) throw new Error('the two passwords differ; nothing was created. Run "npm start" again.');
+  if (password === '') throw new Error('an empty password would leave the keys unencrypted on disk; nothing was created. Run "tollgate start" again and choose one.');
+  if ((await term.secret('Type it again: ')) !== password) throw new Error('the two passwords differ; nothing was created. Run "tollgate start" again.');
   return password;
 }
 
@@ -73,7 +73,7 @@ export async function startInKeyringSession(o: KeyringStart): Promise<number> {
   });
   while (!ended) {
     if (await o.answers()) {
-      o.term.out('tollgate: the daemon runs in this terminal, with the keyring unlocked for it: Ctrl-C stops both. Manage it from another terminal ("npx tollgate status", "npx tollgate --help").');
+      o.term.out('tollgate: the daemon runs in this terminal, with the keyring unlocked for it: Ctrl-C stops both. Manage it from another terminal ("tollgate status", "tollgate --help").');
       break;
     }
     await Promise.race([exit, sleep(100)]);

@@ -99,7 +99,7 @@ function launchd(h: ServiceHost): Manager {
 function manager(h: ServiceHost): Manager {
   if (h.platform === 'linux') return systemd(h);
   if (h.platform === 'darwin') return launchd(h);
-  throw new Error(`starting the daemon at login is not supported on ${h.platform}: start it with "npm start" after logging in`);
+  throw new Error(`starting the daemon at login is not supported on ${h.platform}: start it with "tollgate start" after logging in`);
 }
 
 const shell = (steps: Step[]): string => steps.map((s) => s.argv.join(' ')).join(' && ');

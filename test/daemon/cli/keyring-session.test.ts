@@ -97,7 +97,7 @@ describe.skipIf(process.platform !== 'linux' || (!haveTools && !process.env.CI))
   it('a new keyring: the password is asked twice, and two that differ are refused before anything is made', async () => {
     const screen = await failed(await start([['New keyring password: ', 'first-keyring-password'], ['Type it again: ', 'first-keyring-pasword']]));
     expect(screen).toContain(`There is no keyring in ${join(env.HOME, '.local', 'share', 'keyrings')} yet: choose a password for a new one`);
-    expect(screen).toContain('tollgate: the two passwords differ; nothing was created. Run "npm start" again.');
+    expect(screen).toContain('tollgate: the two passwords differ; nothing was created. Run "tollgate start" again.');
     expect(existsSync(loginKeyring)).toBe(false);
   });
 
@@ -132,7 +132,7 @@ describe.skipIf(process.platform !== 'linux' || (!haveTools && !process.env.CI))
 
   it('a wrong password: told that it did not unlock the existing keyring, and nothing runs', async () => {
     const screen = await failed(await start([['Keyring password: ', 'not-the-password']]));
-    expect(screen).toMatch(/the password did not unlock the keyring in .*\/home\/\.local\/share\/keyrings \(.*locked.*\)\. Run "npm start" again and type the password chosen when it was made/);
+    expect(screen).toMatch(/the password did not unlock the keyring in .*\/home\/\.local\/share\/keyrings \(.*locked.*\)\. Run "tollgate start" again and type the password chosen when it was made/);
     expect(screen).not.toContain('not-the-password');
     for (const noise of NOISE) expect(screen).not.toContain(noise);
     await waitFor(() => !existsSync(paths.agentSocket), 'no agent socket');
