@@ -51,17 +51,20 @@ function granted(i: CreateIntegration, template: Template | undefined): Grant {
 /** Everything the operator approves, one fact a line: host, routes, how the key is sent (never the key), prices, the most one call can cost, the cap. */
 function describeGrant(g: Grant): string[] {
   const routes = g.routes.map((r) => `${route(r)}${r.free ? ' (free)' : ''}`);
-  const most = Math.max(g.pricing.maxPerRequestUsd, ...g.routes.map((r) => r.pricing?.maxPerRequestUsd ?? 0));
   return [
     `Host: ${g.baseUrl}`,
     `Routes (${routes.length}): ${routes.join(', ')}`,
     `Key sent as: ${authText(g.auth)} (the key itself is never shown)`,
     ...pricingText(g.pricing),
-    `Most one call can cost: ${usd(most)} (what each call reserves at worst)`,
+    `Most one call can cost: ${usd(mostPerCall(g))} (what each call reserves at worst)`,
     `Monthly cap: ${usd(g.monthlyCapUsd)}`,
     ...(g.rateLimit ? [`Rate limit: ${g.rateLimit.perMinute} calls a minute, ${g.rateLimit.concurrent} at once`] : []),
   ];
 }
+
+/** The most one call can reserve: the integration's maximum, or a route's own where it is higher. */
+const mostPerCall = (g: Pick<IntegrationSpec, 'pricing' | 'routes'>): number =>
+  Math.max(g.pricing.maxPerRequestUsd, ...g.routes.map((r) => r.pricing?.maxPerRequestUsd ?? 0));
 
 function authText(a: IntegrationSpec['auth']): string {
   if (a.type === 'bearer') return 'header Authorization: Bearer <key>';
@@ -128,7 +131,7 @@ export function describeChange(c: Change): ChangeDescription {
         details: [
           `The assistant's reason: ${b.justification}`,
           `Monthly cap: ${usd(s.monthlyCapUsd)} → ${usd(cap)}${cap === b.monthlyCapUsd ? '' : ` (the assistant asked for ${usd(b.monthlyCapUsd)})`}`,
-          `${b.integration} calls ${s.baseUrl} (${s.routes.length} route${s.routes.length === 1 ? '' : 's'}); the most one call can cost stays ${usd(s.pricing.maxPerRequestUsd)}`,
+          `${b.integration} calls ${s.baseUrl} (${s.routes.length} route${s.routes.length === 1 ? '' : 's'}); the most one call can cost stays ${usd(mostPerCall(s))}`,
         ],
       };
     }

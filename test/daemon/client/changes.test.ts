@@ -102,7 +102,7 @@ describe('approving a higher cap', () => {
     expect(describeChange({ kind: 'approve_cap', proposal: p, before: view() })).toEqual({
       title: 'Approve: raise the cap of search to $20.00',
       widens: true,
-      details: ["The assistant's reason: A long review", 'Monthly cap: $10.00 → $20.00', 'search calls https://api.search.example (2 routes); the most one call can cost stays $0.005'],
+      details: ["The assistant's reason: A long review", 'Monthly cap: $10.00 → $20.00', 'search calls https://api.search.example (2 routes); the most one call can cost stays $0.02'],
     });
     expect(describeChange({ kind: 'approve_cap', proposal: p, before: view(), monthlyCapUsd: 15 }).details[1]).toBe('Monthly cap: $10.00 → $15.00 (the assistant asked for $20.00)');
   });
