@@ -80,15 +80,15 @@ export async function startInKeyringSession(o: KeyringStart): Promise<number> {
   }
   const code = await exit;
   // gnome-keyring and D-Bus talk on every start; what they said matters only when they failed.
-  if (!session.unlocked()) o.term.out(`tollgate: gnome-keyring did not start in a private D-Bus session (exit code ${code}); they said:\n${session.noise().trimEnd() || '(nothing)'}`);
+  if (!session.keyringStarted()) o.term.out(`tollgate: gnome-keyring did not start in a private D-Bus session (exit code ${code}); they said:\n${session.noise().trimEnd() || '(nothing)'}`);
   return code;
 }
 
-export interface KeyringSession {
+interface KeyringSession {
   /** The daemon's exit code (or the session's, when it ended before running the daemon). */
   exit: Promise<number>;
-  /** Whether gnome-keyring started and took the password (a wrong one leaves the keyring locked). */
-  unlocked(): boolean;
+  /** Whether gnome-keyring started (with any password: a wrong one leaves the keyring locked, and the daemon says so). */
+  keyringStarted(): boolean;
   /** What D-Bus and gnome-keyring wrote (the last 64 KB). */
   noise(): string;
 }
@@ -96,26 +96,26 @@ export interface KeyringSession {
 const NOISE_BYTES = 64 * 1024;
 
 /** Runs `command` in a private session bus with gnome-keyring unlocked by `password`. */
-export function runInKeyringSession(password: string, command: string[], env: NodeJS.ProcessEnv = process.env): KeyringSession {
+function runInKeyringSession(password: string, command: string[], env: NodeJS.ProcessEnv = process.env): KeyringSession {
   // The private bus and its keyring last only as long as the command dbus-run-session runs, and the
   // daemon reads keys from them on every call: so the daemon is that command, in the foreground of
   // this terminal. Its descriptors: 1 and 2 collect D-Bus's and gnome-keyring's chatter, 3 carries
   // the password (never argv or the environment), 4 reports that the keyring daemon is up, 5 and 6
   // are this terminal's stdout and stderr for the command itself.
-  const script = 'gnome-keyring-daemon --unlock --components=secrets <&3 4>&- 5>&- 6>&- || exit; exec 3<&-; echo unlocked >&4; exec 4>&-; exec "$@" >&5 2>&6 5>&- 6>&-';
+  const script = 'gnome-keyring-daemon --unlock --components=secrets <&3 4>&- 5>&- 6>&- || exit; exec 3<&-; echo started >&4; exec 4>&-; exec "$@" >&5 2>&6 5>&- 6>&-';
   const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, 'sh', ...command], {
     stdio: ['inherit', 'pipe', 'pipe', 'pipe', 'pipe', 1, 2],
     env: { ...env, [KEYRING_SESSION_ENV]: '1' },
   });
   let noise = '';
-  let unlocked = false;
+  let keyringStarted = false;
   const keep = (s: string): void => {
     noise = (noise + s).slice(-NOISE_BYTES);
   };
   (child.stdio[1] as Readable).setEncoding('utf8').on('data', keep);
   (child.stdio[2] as Readable).setEncoding('utf8').on('data', keep);
   (child.stdio[4] as Readable).setEncoding('utf8').on('data', (s: string) => {
-    if (s.includes('unlocked')) unlocked = true;
+    if (s.includes('started')) keyringStarted = true;
   });
   const fd3 = child.stdio[3] as Writable;
   fd3.on('error', () => undefined); // the session may end before reading it
@@ -134,5 +134,5 @@ export function runInKeyringSession(password: string, command: string[], env: No
       resolve(code ?? 1);
     });
   });
-  return { exit, unlocked: () => unlocked, noise: () => noise };
+  return { exit, keyringStarted: () => keyringStarted, noise: () => noise };
 }
