@@ -78,12 +78,16 @@ fi
 dir="$(mktemp -d "${TMPDIR:-/tmp}/tollgate-keyring.XXXXXX")"
 bus_pid=""
 keyring_pid=""
-# stop <pid-or-empty>: ends one of our children and reaps it.
+# stop <pid-or-empty>: ends one of our children (SIGKILL if SIGTERM has not within ~5 s) and reaps it.
 stop() {
-  if [[ -n "$1" ]]; then
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
+  [[ -n "$1" ]] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 # The keyring first (a client of the bus), then the bus.
 trap 'stop "$keyring_pid"; stop "$bus_pid"; rm -rf "$dir"' EXIT
