@@ -14,7 +14,7 @@ export class TrayIcon {
   private readonly tray: Tray;
   private readonly iconsDir: string;
   private readonly act: (action: TrayAction) => void;
-  /** Where the platform has one: the menu's "Start at login" checkbox. */
+  /** Shown as the menu's "Start at login" checkbox, when given. */
   private readonly loginItem: LoginItem | null;
   private state: TrayState | null = null;
   private model: TrayModel;
