@@ -1,6 +1,7 @@
 // The alert an assistant's proposal raises: one per proposal, so none hides behind another.
 // Information, not a warning: asking is what a well-behaved assistant does, nothing has changed,
 // and the Proposals page is where it waits. The assistant's own text (the justification) stays out.
+import { usd } from '../money.ts';
 import type { ProposalBody } from '../proposals.ts';
 import type { AlertDraft } from './detectors.ts';
 
@@ -8,7 +9,7 @@ export const proposalAlertKey = (id: string): string => `proposal:${id}`;
 
 export function proposalAlert(id: string, body: ProposalBody): AlertDraft {
   const what = body.kind === 'raise_cap'
-    ? `raise the cap of ${body.integration} to ${body.monthlyCapUsd.toFixed(2)} USD`
+    ? `raise the cap of ${body.integration} to ${usd(body.monthlyCapUsd)}`
     : `a new integration, ${body.name}`;
   return {
     tier: 'info',

@@ -189,7 +189,7 @@ describe('acknowledging and notifying', () => {
     alerts.raise(proposalAlert('22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb', { kind: 'new_integration', name: 'tavily', purpose: 'extracts', justification: 'more' }));
     expect(alerts.list({}).map((a) => [a.tier, a.title, a.count])).toEqual([
       ['info', 'Proposal: a new integration, tavily', 1],
-      ['info', 'Proposal: raise the cap of exa to 20.00 USD', 1],
+      ['info', 'Proposal: raise the cap of exa to $20.00', 1],
     ]);
     bus.emit({ type: 'proposal', id: '11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa', status: 'approved' });
     expect(open()).toEqual(['proposal:22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb']);

@@ -193,7 +193,7 @@ describe('an ordinary working day', () => {
       'new_route: First use of POST /v1/messages on anthropic',
       'new_route: First use of POST /v1/messages/count_tokens on anthropic',
       'proposal: Proposal: a new integration, tavily (acknowledged)',
-      'proposal: Proposal: raise the cap of exa to 10.00 USD (acknowledged)',
+      'proposal: Proposal: raise the cap of exa to $10.00 (acknowledged)',
       'spend: 50 % of the spend cap: brave-search',
     ]);
   });
