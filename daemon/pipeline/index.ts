@@ -273,7 +273,7 @@ export class Pipeline {
       else {
         const cost = price.fixed;
         headers['tollgate-cost-usd'] = formatUsd(cost);
-        headers['tollgate-remaining-usd'] = formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost }));
+        headers['tollgate-remaining-usd'] = formatUsd(this.left(ctx, integration, cost));
       }
       sink.head(res.status, headers);
       ctx.headersSent = true;
@@ -304,7 +304,7 @@ export class Pipeline {
     this.checkCost(ctx, integration, result.cost);
     const costHeaders = {
       'tollgate-cost-usd': formatUsd(result.cost),
-      'tollgate-remaining-usd': formatUsd(this.remaining(integration, ctx.req.session, { amount: ctx.reservation!.amount, cost: result.cost })),
+      'tollgate-remaining-usd': formatUsd(this.left(ctx, integration, result.cost)),
     };
     // The answer goes out first and the settle follows in the same turn of the event loop: the
     // assistant does not wait for the commit, and nothing else runs in between (the reservation is
@@ -336,6 +336,13 @@ export class Pipeline {
 
   private remaining(integration: Integration, session: CallSession | undefined, settling?: { amount: Micros; cost: Micros }): Micros {
     return this.deps.ledger.remaining(integration.id, this.caps(integration, session), this.deps.clock.now(), settling);
+  }
+
+  /** What a call's answer says is left once it is settled: under the caps, and of its shared budget as its reservation found it. */
+  private left(ctx: CallContext, integration: Integration, cost: Micros): Micros {
+    const amount = ctx.reservation!.amount;
+    const local = this.remaining(integration, ctx.req.session, { amount, cost });
+    return ctx.shared ? Math.min(local, Math.max(0, ctx.shared.left + amount - cost)) : local;
   }
 
   /** Settles the open reservation (once) and writes the call's audit record with it. */

@@ -20,6 +20,8 @@ export interface SharedReservation {
   id: string;
   budget: string;
   amount: Micros;
+  /** What the budget had left once this reservation was made (other machines' calls may take more meanwhile). */
+  left: Micros;
 }
 
 export type ReserveResult =
@@ -132,14 +134,9 @@ export class PostgresLedger {
     if (!row) return { ok: false, reason: 'no_budget' };
     const cap = Number(row.cap);
     if (row.made !== '1') return { ok: false, reason: 'exhausted', period: row.period, resetsAt: row.resets_at.getTime(), cap };
-    return {
-      ok: true,
-      reservation: { id: q.id, budget: q.budget, amount: q.amount },
-      period: row.period,
-      cap,
-      spent: Number(row.spent),
-      reserved: Number(row.reserved),
-    };
+    const spent = Number(row.spent);
+    const reserved = Number(row.reserved);
+    return { ok: true, reservation: { id: q.id, budget: q.budget, amount: q.amount, left: cap - spent - reserved }, period: row.period, cap, spent, reserved };
   }
 
   /**

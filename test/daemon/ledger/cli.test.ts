@@ -66,6 +66,8 @@ describe.skipIf(!runs)('tollgate ledger', () => {
     void alpha.call('exa', SEARCH).catch(() => undefined);
     await waitFor(() => alpha.upstream.requests.length === 1, 'the call in flight');
     await alpha.kill9();
+    // beta's settles follow its answers; alpha's call stays reserved.
+    await waitFor(async () => (await beta.control('GET', '/v1/ledger')).json.budgets[0].reservedUsd === 0.005, 'beta settled');
 
     const shown = await beta.cli(['ledger']);
     expect(shown.stdout).toContain('team: $0.01 of $0.50 spent (+$0.005 in flight), $0.485 left; resets');

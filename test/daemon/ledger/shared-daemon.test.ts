@@ -88,6 +88,8 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(5);
     expect(replies.filter((r) => r.status !== 200).every((r) => r.status === 402 && r.json.error.code === 'budget_exhausted')).toBe(true);
     expect(laptop.upstream.requests.length + server.upstream.requests.length).toBe(5);
+    // A settle follows the answer: the last ones land just after.
+    await until(async () => (await server.control('GET', '/v1/ledger')).json.budgets[0].reservedUsd === 0);
     const [team] = (await server.control('GET', '/v1/ledger')).json.budgets;
     expect(team).toMatchObject({ spentUsd: 0.025, reservedUsd: 0, remainingUsd: 0, open: [] });
     expect(team.machines.reduce((n: number, m: { calls: number }) => n + m.calls, 0)).toBe(5);
@@ -121,7 +123,10 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
     } finally {
       pg.start();
     }
-    expect((await laptop.call('exa', SEARCH)).status).toBe(200);
+    const back = await laptop.call('exa', SEARCH);
+    expect(back.status).toBe(200);
+    // What is left is the shared budget's (1 USD, 0.03 of it spent), not the integration's own 10 USD cap.
+    expect(back.headers['tollgate-remaining-usd']).toBe('0.970000');
     // The refused call is in the local audit log, as a refusal that cost nothing.
     const audit = (await laptop.control('GET', '/v1/audit?integration=exa&limit=5')).json.records;
     expect(audit.some((a: { code: string | null; costUsd: number }) => a.code === 'ledger_unavailable' && a.costUsd === 0)).toBe(true);
@@ -130,6 +135,7 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
   it('keeps a call counted while its settle cannot be written, and settles it once the database is back', async () => {
     const held = gate();
     laptop.upstream.setHandler(held.handler);
+    await until(async () => (await server.control('GET', '/v1/ledger')).json.budgets[0].reservedUsd === 0);
     const spentBefore = (await server.control('GET', '/v1/ledger')).json.budgets[0].spentUsd;
     const inFlight = laptop.call('exa', SEARCH);
     await until(async () => laptop.upstream.requests.length > 0 && (await server.control('GET', '/v1/ledger')).json.budgets[0].reservedUsd > 0);
@@ -137,7 +143,7 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
     held.open();
     try {
       expect((await inFlight).status).toBe(200);
-      expect(laptop.daemon.shared.pendingSettles).toBe(1);
+      await until(async () => laptop.daemon.shared.pendingSettles === 1);
     } finally {
       pg.start();
     }
