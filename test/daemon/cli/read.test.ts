@@ -176,7 +176,7 @@ describe('reading from the terminal', () => {
       const r = await t.cli(args);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(`tollgate: the Tollgate daemon is not running (no answer on ${t.paths.controlSocket}); start it with "npm start" or "npx tollgate daemon"\n`);
+      expect(r.stderr).toBe(`tollgate: the Tollgate daemon is not running (no answer on ${t.paths.controlSocket}); start it with "tollgate start" (or "tollgate daemon")\n`);
     }
   });
 });
