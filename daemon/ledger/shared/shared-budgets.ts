@@ -92,6 +92,8 @@ export class SharedBudgets implements SharedGate {
   private retrying = false;
   /** While the database is away, the one call finding out whether it is back. */
   private probing = false;
+  /** Fleet alerts this run has already claimed or seen claimed: a runaway loop's refusals cost no round trip each. */
+  private readonly claimed = new Set<string>();
   /** When the current outage began (null: reachable), so it alerts once. */
   private downSince: number | null = null;
 
@@ -160,8 +162,11 @@ export class SharedBudgets implements SharedGate {
 
   /** Raised here only if no machine of the fleet raised it before: shared budgets alert once, not once a machine. */
   private raiseOnce(conn: Connection, draft: AlertDraft): void {
+    if (this.claimed.has(draft.dedupeKey)) return;
+    this.claimed.add(draft.dedupeKey);
     // The subject names a shared budget, not an integration of this machine.
-    conn.ledger.claimAlert(draft.dedupeKey, this.d.machine()).then((mine) => mine && this.d.raise({ ...draft, integration: null }), () => undefined);
+    conn.ledger.claimAlert(draft.dedupeKey, this.d.machine())
+      .then((mine) => mine && this.d.raise({ ...draft, integration: null }), () => this.claimed.delete(draft.dedupeKey));
   }
 
   /** PUT /v1/ledger: checks the database, brings its schema up to date, then keeps the URL in the keychain. */
