@@ -175,7 +175,7 @@ export class SharedBudgets implements SharedGate {
     checkUrl(url);
     const conn = this.open(url);
     try {
-      await this.prepare(conn);
+      await (conn.ready = this.prepare(conn));
     } catch (e) {
       await conn.pool.end().catch(() => undefined);
       throw new ControlError('ledger_unavailable', `The shared ledger cannot be used: ${reason(e)}`);
@@ -357,7 +357,7 @@ export class SharedBudgets implements SharedGate {
     this.downSince = null;
   }
 
-  /** For tests and the CLI: settles still waiting to be written. */
+  /** Settles still waiting to be written (their reservations stay counted meanwhile). */
   get pendingSettles(): number {
     return this.unsettled.length;
   }
