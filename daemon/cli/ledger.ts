@@ -100,6 +100,7 @@ export function budgetChange(name: string, before: number | null, after: number)
 export function describe(view: LedgerView, timeZone: string): string {
   if (!view.configured) return `No shared ledger on this machine ("${view.machine}"). Set one up with "tollgate ledger connect".`;
   const lines = [`shared ledger: ${view.where}; this machine: ${view.machine}`];
+  if (view.pendingSettles > 0) lines.push(`${view.pendingSettles} settle(s) of this machine not written yet: retried every 2 s; their reservations stay counted in full meanwhile`);
   if (!view.reachable) return [...lines, `unreachable: ${view.error}. Calls on shared budgets are refused until it answers.`].join('\n');
   if (!view.budgets.length) return [...lines, 'No shared budgets yet: create one with "tollgate ledger budget <name> <usd>".'].join('\n');
   for (const b of view.budgets) {

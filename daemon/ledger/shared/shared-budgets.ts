@@ -55,6 +55,8 @@ export interface LedgerView {
   where: string | null;
   machine: string;
   error: string | null;
+  /** This machine's settles not written yet (the database was away): their reservations stay counted at full amount. */
+  pendingSettles: number;
   budgets: {
     name: string; monthlyCapUsd: number; timeZone: string; resetDay: number; period: string; resetsAt: string;
     spentUsd: number; reservedUsd: number; remainingUsd: number;
@@ -217,15 +219,15 @@ export class SharedBudgets implements SharedGate {
       conn = await this.ready();
     } catch (e) {
       const where = this.conn ? describeUrl(this.conn.url) : null;
-      return { configured: this.conn !== null, reachable: false, where, machine, error: this.conn ? reason(e) : null, budgets: [] };
+      return { configured: this.conn !== null, reachable: false, where, machine, error: this.conn ? reason(e) : null, pendingSettles: this.pendingSettles, budgets: [] };
     }
     let budgets: BudgetView[];
     try {
       budgets = await conn.ledger.view(this.d.clock.now());
     } catch (e) {
-      return { configured: true, reachable: false, where: describeUrl(conn.url), machine, error: reason(e), budgets: [] };
+      return { configured: true, reachable: false, where: describeUrl(conn.url), machine, error: reason(e), pendingSettles: this.pendingSettles, budgets: [] };
     }
-    return { configured: true, reachable: true, where: describeUrl(conn.url), machine, error: null, budgets: budgets.map(budgetView) };
+    return { configured: true, reachable: true, where: describeUrl(conn.url), machine, error: null, pendingSettles: this.pendingSettles, budgets: budgets.map(budgetView) };
   }
 
   /** PUT /v1/ledger/budgets/<name>: creates it, or sets its cap (raising it is confirmed by the client, like any widening). */

@@ -81,6 +81,15 @@ describe.skipIf(!runs)('tollgate ledger', () => {
     const json = JSON.parse((await beta.cli(['ledger', '--json'])).stdout);
     expect(json.budgets[0]).toMatchObject({ spentUsd: 0.015, reservedUsd: 0, open: [] });
 
+    // The database away: said so, in one line.
+    pg.stop();
+    try {
+      const away = await beta.cli(['ledger']);
+      expect(away.stdout).toMatch(/^shared ledger: postgres @ socket .* \/ cli; this machine: beta\nunreachable: .*\. Calls on shared budgets are refused until it answers\.\n$/);
+    } finally {
+      pg.start();
+    }
+
     // alpha comes back: nothing of its own is left to settle, nothing is counted twice.
     await alpha.start();
     expect((await alpha.control('GET', '/v1/ledger')).json.budgets[0]).toMatchObject({ spentUsd: 0.015, reservedUsd: 0, open: [] });

@@ -144,6 +144,7 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
     try {
       expect((await inFlight).status).toBe(200);
       await until(async () => laptop.daemon.shared.pendingSettles === 1);
+      expect((await laptop.control('GET', '/v1/ledger')).json).toMatchObject({ reachable: false, pendingSettles: 1, budgets: [] });
     } finally {
       pg.start();
     }
