@@ -123,6 +123,7 @@ export class Daemon {
       limits: () => ({
         maxResponseBytes: this.settings.maxResponseBytes,
         globalCap: this.settings.globalCapUsd === null ? null : usdToMicros(this.settings.globalCapUsd),
+        globalSharedBudget: this.settings.globalSharedBudget,
       }),
       sessionActivity: (id) => this.sessions.activity(id),
       shared: this.shared,

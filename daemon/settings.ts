@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Db } from './db/open.ts';
+import { NAME_PATTERN } from './integrations/schema.ts';
 import { isValidTimeZone } from './period.ts';
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -22,6 +23,8 @@ export const settingsSchema = z.strictObject({
   fullSync: z.boolean(),
   /** This daemon's name in a shared ledger (several machines on one budget). */
   machineName: z.string().regex(MACHINE_NAME, 'must be letters, digits, dots, dashes and underscores, up to 100 characters'),
+  /** A budget in the shared ledger every integration of this machine also draws on: the global cap over the fleet. null: none. */
+  globalSharedBudget: z.string().regex(NAME_PATTERN, 'must name a shared budget: lower-case letters, digits and dashes').nullable(),
   upstreamTimeouts: z.strictObject({
     connectMs: z.number().int().min(100).max(120_000),
     headersMs: z.number().int().min(100).max(600_000),
@@ -41,6 +44,7 @@ export function defaultSettings(): Settings {
     maxRequestBytes: 1024 * 1024,
     maxResponseBytes: 10 * 1024 * 1024,
     fullSync: false,
+    globalSharedBudget: null,
     machineName: hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'machine',
     upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
   };

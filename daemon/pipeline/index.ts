@@ -30,6 +30,8 @@ import type { CallRequest, CallSession, ResponseSink } from './types.ts';
 export interface PipelineLimits {
   maxResponseBytes: number;
   globalCap: Micros | null;
+  /** The shared budget every call also reserves against (the global cap over the fleet), or null. */
+  globalSharedBudget: string | null;
 }
 
 export interface PipelineDeps {
@@ -217,13 +219,13 @@ export class Pipeline {
    * of a runaway loop is, must stay cheap and never reach the keychain.
    */
   private async reserveWhileReadingKey(ctx: CallContext, integration: Integration): Promise<string> {
-    const budget = integration.spec.sharedBudget;
-    if (budget !== undefined && ctx.price!.reserve > 0) {
-      // Local first (cheap, and refuses a runaway loop without a round trip), then the shared one;
+    const budgets = [integration.spec.sharedBudget, this.deps.limits().globalSharedBudget].filter((b) => typeof b === 'string');
+    if (budgets.length > 0 && ctx.price!.reserve > 0) {
+      // Local first (cheap, and refuses a runaway loop without a round trip), then the shared ones;
       // the key is read only once both are durable.
       ctx.reservation = this.reserve(ctx, integration);
       if (!this.deps.shared) throw new TollgateError('ledger_unavailable');
-      ctx.shared = await this.deps.shared.reserve({ budget, integration: integration.name, amount: ctx.reservation.amount });
+      ctx.shared = await this.deps.shared.reserve({ budgets, integration: integration.name, amount: ctx.reservation.amount });
       return this.readKey(integration);
     }
     if (this.remaining(integration, ctx.req.session) < ctx.price!.reserve) {

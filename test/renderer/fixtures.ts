@@ -159,6 +159,7 @@ export const settings: Settings = {
   maxResponseBytes: 10 * 1024 * 1024,
   fullSync: false,
   machineName: 'laptop',
+  globalSharedBudget: null,
   upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
 };
 

@@ -31,6 +31,7 @@ const configured: Settings = {
   maxResponseBytes: 10 * 1024 * 1024,
   fullSync: true,
   machineName: 'workstation',
+  globalSharedBudget: null,
   upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 60_000 },
 };
 

@@ -66,6 +66,10 @@ export const SHARED_MIGRATIONS: readonly string[] = [
     raised_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  // 3: a call may reserve against two budgets at once (its integration's and the fleet's global one): a row each.
+  `
+  ALTER TABLE reservations DROP CONSTRAINT reservations_pkey, ADD PRIMARY KEY (id, budget);
+  `,
 ];
 
 /** Any number above the app's own range, so no other user of the database collides with it. */

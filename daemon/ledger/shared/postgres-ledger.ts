@@ -18,7 +18,8 @@ export interface SharedBudget {
 
 export interface SharedReservation {
   id: string;
-  budget: string;
+  /** The budgets it counts against: an integration's own shared budget, the fleet's global one, or both. */
+  budgets: string[];
   amount: Micros;
   /** What the budget had left once this reservation was made (other machines' calls may take more meanwhile). */
   left: Micros;
@@ -26,8 +27,8 @@ export interface SharedReservation {
 
 export type ReserveResult =
   | { ok: true; reservation: SharedReservation; period: string; cap: Micros; spent: Micros; reserved: Micros }
-  | { ok: false; reason: 'no_budget' }
-  | { ok: false; reason: 'exhausted'; period: string; resetsAt: number; cap: Micros };
+  | { ok: false; reason: 'no_budget'; budget: string }
+  | { ok: false; reason: 'exhausted'; budget: string; period: string; resetsAt: number; cap: Micros };
 
 export interface BudgetView extends SharedBudget {
   period: string;
@@ -42,6 +43,7 @@ export interface BudgetView extends SharedBudget {
 
 /** A budget's period right after a settle: whether it crossed a milestone is worked out from it. */
 export interface Settled {
+  budget: string;
   spent: Micros;
   cap: Micros;
   period: string;
@@ -50,7 +52,7 @@ export interface Settled {
 
 export interface ReserveRequest {
   id: string;
-  budget: string;
+  budgets: string[];
   amount: Micros;
   machine: string;
   /** This daemon process: its earlier runs' open reservations are settled when it starts. */
@@ -87,16 +89,16 @@ const SETTLE = `
   ), p AS (
     UPDATE budget_periods bp SET reserved = bp.reserved - r.amount, spent = bp.spent + $2::bigint
     FROM r WHERE bp.budget = r.budget AND bp.period = r.period
-    RETURNING bp.spent
+    RETURNING bp.budget, bp.spent
   ), d AS (
     INSERT INTO spend_daily AS sd (budget, machine, day, spent, calls)
     SELECT budget, machine, day, $2::bigint, 1 FROM r WHERE $3::boolean
     ON CONFLICT (budget, day, machine) DO UPDATE SET spent = sd.spent + excluded.spent, calls = sd.calls + 1
     RETURNING 1
   )
-  SELECT r.amount, p.spent, b.cap_micros AS cap, to_char(r.period, 'YYYY-MM-DD') AS period,
+  SELECT r.budget, p.spent, b.cap_micros AS cap, to_char(r.period, 'YYYY-MM-DD') AS period,
     (r.period + interval '1 month')::timestamp AT TIME ZONE b.time_zone AS resets_at, (SELECT count(*) FROM d) AS days
-  FROM r JOIN p ON true JOIN budgets b ON b.name = r.budget`;
+  FROM r JOIN p ON p.budget = r.budget JOIN budgets b ON b.name = r.budget`;
 
 export class PostgresLedger {
   private readonly pool: pg.Pool;
@@ -119,34 +121,56 @@ export class PostgresLedger {
     return { name: r.name, cap: Number(r.cap_micros), timeZone: r.time_zone, resetDay: r.reset_day };
   }
 
-  async budget(name: string): Promise<SharedBudget | null> {
-    const { rows } = await this.pool.query<{ cap_micros: string; time_zone: string; reset_day: number }>(
-      'SELECT cap_micros, time_zone, reset_day FROM budgets WHERE name = $1', [name]);
-    const r = rows[0];
-    return r ? { name, cap: Number(r.cap_micros), timeZone: r.time_zone, resetDay: r.reset_day } : null;
+  /**
+   * Reserves atomically against every budget of the request, or none, and says why not. One budget
+   * is one statement; several are one short transaction taking their rows in name order (so two
+   * of them never wait on each other), committed or rolled back before the call goes anywhere.
+   * Throws only when the database cannot be used.
+   */
+  async reserve(q: ReserveRequest): Promise<ReserveResult> {
+    const budgets = [...new Set(q.budgets)].sort();
+    if (budgets.length === 1) return this.reserveIn(this.pool, q, budgets);
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await this.reserveIn(client, q, budgets);
+      await client.query(result.ok ? 'COMMIT' : 'ROLLBACK');
+      return result;
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release(failure);
+    }
   }
 
-  /** Reserves atomically, or says why not. Throws only when the database cannot be used. */
-  async reserve(q: ReserveRequest): Promise<ReserveResult> {
-    const { rows } = await this.pool.query<{ cap: string; period: string; resets_at: Date; spent: string | null; reserved: string | null; made: string }>(
-      RESERVE, [q.at, q.budget, q.amount, q.id, q.machine, q.run, q.integration]);
-    const row = rows[0];
-    if (!row) return { ok: false, reason: 'no_budget' };
-    const cap = Number(row.cap);
-    if (row.made !== '1') return { ok: false, reason: 'exhausted', period: row.period, resetsAt: row.resets_at.getTime(), cap };
-    const spent = Number(row.spent);
-    const reserved = Number(row.reserved);
-    return { ok: true, reservation: { id: q.id, budget: q.budget, amount: q.amount, left: cap - spent - reserved }, period: row.period, cap, spent, reserved };
+  private async reserveIn(db: pg.Pool | pg.PoolClient, q: ReserveRequest, budgets: string[]): Promise<ReserveResult> {
+    let left = Infinity;
+    let first: Extract<ReserveResult, { ok: true }> | null = null;
+    for (const budget of budgets) {
+      const { rows } = await db.query<{ cap: string; period: string; resets_at: Date; spent: string | null; reserved: string | null; made: string }>(
+        RESERVE, [q.at, budget, q.amount, q.id, q.machine, q.run, q.integration]);
+      const row = rows[0];
+      if (!row) return { ok: false, reason: 'no_budget', budget };
+      const cap = Number(row.cap);
+      if (row.made !== '1') return { ok: false, reason: 'exhausted', budget, period: row.period, resetsAt: row.resets_at.getTime(), cap };
+      const spent = Number(row.spent);
+      const reserved = Number(row.reserved);
+      left = Math.min(left, cap - spent - reserved);
+      first ??= { ok: true, reservation: { id: q.id, budgets, amount: q.amount, left }, period: row.period, cap, spent, reserved };
+    }
+    return { ...first!, reservation: { ...first!.reservation, left } };
   }
 
   /**
-   * Moves a reservation to spent at its real cost, in one statement. Returns null when it was
+   * Moves a reservation to spent at its real cost in each of its budgets, in one statement. Returns none when it was
    * already settled (by an earlier try whose answer was lost, or by an operator from another machine).
    */
-  async settle(id: string, cost: Micros, counts = true): Promise<Settled | null> {
-    const { rows } = await this.pool.query<{ spent: string; cap: string; period: string; resets_at: Date }>(SETTLE, [id, cost, counts]);
-    const r = rows[0];
-    return r ? { spent: Number(r.spent), cap: Number(r.cap), period: r.period, resetsAt: r.resets_at.getTime() } : null;
+  async settle(id: string, cost: Micros, counts = true): Promise<Settled[]> {
+    const { rows } = await this.pool.query<{ budget: string; spent: string; cap: string; period: string; resets_at: Date }>(SETTLE, [id, cost, counts]);
+    return rows.map((r) => ({ budget: r.budget, spent: Number(r.spent), cap: Number(r.cap), period: r.period, resetsAt: r.resets_at.getTime() }));
   }
 
   /** Claims an alert for the whole fleet: true for the one machine that claims it first. */
@@ -155,15 +179,16 @@ export class PostgresLedger {
     return rows.length > 0;
   }
 
-  /** Open reservations of a machine (all runs but `exceptRun`), each settled at its reserved amount. */
+  /** Open reservations (calls) of a machine (all runs but `exceptRun`), each settled at its reserved amount. */
   async settleMachine(machine: string, exceptRun: string | null): Promise<{ count: number; amount: Micros }> {
     const { rows } = await this.pool.query<{ id: string; amount: string }>(
-      'SELECT id, amount FROM reservations WHERE machine = $1 AND ($2::uuid IS NULL OR run <> $2::uuid) ORDER BY created_at', [machine, exceptRun]);
+      `SELECT id, max(amount) AS amount FROM reservations WHERE machine = $1 AND ($2::uuid IS NULL OR run <> $2::uuid)
+       GROUP BY id ORDER BY min(created_at)`, [machine, exceptRun]);
     let count = 0;
     let amount = 0;
     for (const r of rows) {
       // One at a time, each its own statement: a reservation settled meanwhile is skipped.
-      if ((await this.settle(r.id, Number(r.amount))) !== null) {
+      if ((await this.settle(r.id, Number(r.amount))).length > 0) {
         count++;
         amount += Number(r.amount);
       }

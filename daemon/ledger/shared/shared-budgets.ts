@@ -24,10 +24,16 @@ export type { SharedReservation };
 
 /** What the pipeline needs: reserve before a call leaves, settle after. */
 export interface SharedGate {
-  /** Throws ledger_unavailable or budget_exhausted; resolves once the reservation is durable. */
-  reserve(q: { budget: string; integration: string; amount: Micros }): Promise<SharedReservation>;
+  /** Against every budget named, or none; throws ledger_unavailable or budget_exhausted; resolves once the reservation is durable. */
+  reserve(q: SharedCall): Promise<SharedReservation>;
   /** Never throws: a settle that fails is retried until it lands. `counts`: the call left (it counts in the daily calls). */
   settle(r: SharedReservation, cost: Micros, counts: boolean): void;
+}
+
+export interface SharedCall {
+  budgets: string[];
+  integration: string;
+  amount: Micros;
 }
 
 export interface SharedBudgetsDeps {
@@ -79,7 +85,6 @@ const SETTLE_RETRY_MS = 2_000;
 /** A settle still to be written: the reservation stays counted at its full amount until it is. */
 interface Unsettled {
   id: string;
-  budget: string;
   cost: Micros;
   counts: boolean;
 }
@@ -112,7 +117,7 @@ export class SharedBudgets implements SharedGate {
     }
   }
 
-  async reserve(q: { budget: string; integration: string; amount: Micros }): Promise<SharedReservation> {
+  async reserve(q: SharedCall): Promise<SharedReservation> {
     if (this.downSince === null) return this.attempt(q);
     // While it is away, one call at a time waits to find out whether it is back; the others are
     // refused at once rather than each waiting out the connection timeout.
@@ -125,7 +130,7 @@ export class SharedBudgets implements SharedGate {
     }
   }
 
-  private async attempt(q: { budget: string; integration: string; amount: Micros }): Promise<SharedReservation> {
+  private async attempt(q: SharedCall): Promise<SharedReservation> {
     const conn = await this.ready();
     this.retryUnsettled(conn);
     const id = randomUUID();
@@ -134,32 +139,34 @@ export class SharedBudgets implements SharedGate {
       result = await conn.ledger.reserve({ id, ...q, machine: this.d.machine(), run: this.run, at: this.d.clock.now() });
     } catch (e) {
       // Whether it committed is unknown: released (it never left), to be retried until that lands.
-      this.queue({ id, budget: q.budget, cost: 0, counts: false }, conn);
+      this.queue({ id, cost: 0, counts: false }, conn);
       throw this.unreachable(e);
     }
     this.up();
     if (result.ok) return result.reservation;
+    const { budget } = result;
     if (result.reason === 'no_budget') {
-      throw new TollgateError('ledger_unavailable', `The shared ledger has no budget named ${q.budget}. The operator creates it with PUT /v1/ledger/budgets/${q.budget} (tollgate ledger budget).`);
+      throw new TollgateError('ledger_unavailable', `The shared ledger has no budget named ${budget}. The operator creates it with PUT /v1/ledger/budgets/${budget} (tollgate ledger budget).`);
     }
-    this.raiseOnce(conn, capReached(subject(q.budget), result.cap, result.cap, result.period, result.resetsAt));
+    this.raiseOnce(conn, capReached(subject(budget), result.cap, result.cap, result.period, result.resetsAt));
     throw new TollgateError('budget_exhausted',
-      `The shared budget ${q.budget} of ${formatUsd(result.cap)} USD, shared by several machines, would be crossed (this call reserves up to ${formatUsd(q.amount)}). ` +
+      `The shared budget ${budget} of ${formatUsd(result.cap)} USD, shared by several machines, would be crossed (this call reserves up to ${formatUsd(q.amount)}). ` +
       `It resets on ${new Date(result.resetsAt).toISOString()}. Wait for the reset, or ask the operator.`);
   }
 
   settle(r: SharedReservation, cost: Micros, counts: boolean): void {
     const conn = this.conn;
     if (!conn) return; // Disconnected meanwhile: the reservation is settled at its amount when this machine connects again.
-    conn.ledger.settle(r.id, cost, counts).then((s) => this.settled(conn, r.budget, cost, s), () => this.queue({ id: r.id, budget: r.budget, cost, counts }, conn));
+    conn.ledger.settle(r.id, cost, counts).then((s) => this.settled(conn, cost, s), () => this.queue({ id: r.id, cost, counts }, conn));
   }
 
   /** A settle landed: the milestones it crossed (50, 80, 100 %) are raised, once over the fleet. */
-  private settled(conn: Connection, budget: string, cost: Micros, s: Settled | null): void {
+  private settled(conn: Connection, cost: Micros, budgets: Settled[]): void {
     this.up();
-    if (!s) return;
-    const draft = crossedThreshold(subject(budget), s.spent - cost, s.spent, s.cap, s.period, s.resetsAt);
-    if (draft) this.raiseOnce(conn, draft);
+    for (const s of budgets) {
+      const draft = crossedThreshold(subject(s.budget), s.spent - cost, s.spent, s.cap, s.period, s.resetsAt);
+      if (draft) this.raiseOnce(conn, draft);
+    }
   }
 
   /** Raised here only if no machine of the fleet raised it before: shared budgets alert once, not once a machine. */
@@ -324,10 +331,10 @@ export class SharedBudgets implements SharedGate {
     void (async () => {
       try {
         while (this.unsettled.length > 0 && conn === this.conn) {
-          const { id, budget, cost, counts } = this.unsettled[0]!;
+          const { id, cost, counts } = this.unsettled[0]!;
           const settled = await conn.ledger.settle(id, cost, counts);
           this.unsettled.shift();
-          this.settled(conn, budget, cost, settled);
+          this.settled(conn, cost, settled);
         }
         if (this.retryTimer) clearInterval(this.retryTimer);
         this.retryTimer = null;

@@ -14,8 +14,9 @@ export interface Draft {
   maxRequestBytes: string;
   maxResponseBytes: string;
   fullSync: boolean;
-  /** Not on the form yet: carried through unchanged (it names this machine in a shared ledger). */
+  /** Not on the form yet: carried through unchanged (this machine in a shared ledger, and the fleet's global budget there). */
   machineName: string;
+  globalSharedBudget: string | null;
   connectMs: string;
   headersMs: string;
   bodyMs: string;
@@ -42,6 +43,7 @@ export function draftOf(s: Settings): Draft {
     maxResponseBytes: String(s.maxResponseBytes),
     fullSync: s.fullSync,
     machineName: s.machineName,
+    globalSharedBudget: s.globalSharedBudget,
     connectMs: String(s.upstreamTimeouts.connectMs),
     headersMs: String(s.upstreamTimeouts.headersMs),
     bodyMs: String(s.upstreamTimeouts.bodyMs),
@@ -68,6 +70,7 @@ export function readDraft(d: Draft): { settings: Settings; errors?: never } | { 
     maxResponseBytes: num('maxResponseBytes', d.maxResponseBytes),
     fullSync: d.fullSync,
     machineName: d.machineName,
+    globalSharedBudget: d.globalSharedBudget,
     upstreamTimeouts: {
       connectMs: num('upstreamTimeouts.connectMs', d.connectMs),
       headersMs: num('upstreamTimeouts.headersMs', d.headersMs),
@@ -92,6 +95,7 @@ const LABELS: Record<keyof Settings, string> = {
   maxResponseBytes: 'largest response',
   fullSync: 'durability',
   machineName: 'machine name',
+  globalSharedBudget: 'shared global budget',
   upstreamTimeouts: 'upstream timeouts',
 };
 

@@ -38,7 +38,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
   }
 
   const call = (over: Partial<ReserveRequest> = {}): ReserveRequest => ({
-    id: randomUUID(), budget: 'team', amount: 1_000, machine: 'laptop', run: RUN, integration: 'exa', at: AT, ...over,
+    id: randomUUID(), budgets: ['team'], amount: 1_000, machine: 'laptop', run: RUN, integration: 'exa', at: AT, ...over,
   });
   const RUN = randomUUID();
 
@@ -87,10 +87,10 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     expect(r1.ok && r2.ok).toBe(true);
     expect(await a!.reserve(call({ amount: 1 }))).toMatchObject({ ok: false, reason: 'exhausted', cap: 10_000 });
     if (!r1.ok || !r2.ok) return;
-    expect(await a!.settle(r1.reservation.id, 2_500)).toEqual({ spent: 2_500, cap: 10_000, period: '2026-03-01', resetsAt: Date.UTC(2026, 2, 31, 22) });
+    expect(await a!.settle(r1.reservation.id, 2_500)).toEqual([{ budget: 'team', spent: 2_500, cap: 10_000, period: '2026-03-01', resetsAt: Date.UTC(2026, 2, 31, 22) }]);
     // A second settle (a retry whose first answer was lost) changes nothing.
-    expect(await b!.settle(r1.reservation.id, 2_500)).toBeNull();
-    expect(await b!.settle(r2.reservation.id, 4_000)).toMatchObject({ spent: 6_500 });
+    expect(await b!.settle(r1.reservation.id, 2_500)).toEqual([]);
+    expect(await b!.settle(r2.reservation.id, 4_000)).toMatchObject([{ spent: 6_500 }]);
     const [view] = await b!.view(AT);
     expect(view).toMatchObject({ spent: 6_500, reserved: 0, open: [] });
     expect(view!.days).toEqual([
@@ -99,6 +99,37 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     ]);
     expect((await a!.reserve(call({ amount: 3_500 }))).ok).toBe(true);
     expect((await a!.reserve(call({ amount: 1 }))).ok).toBe(false);
+  });
+
+  it('reserves against two budgets at once, all or nothing, exactly under concurrency', async () => {
+    const { ledgers } = await fresh(3);
+    await ledgers[0]!.setBudget('team', 1_000_000, BERLIN, true);
+    await ledgers[0]!.setBudget('other', 1_000_000, BERLIN, true);
+    // The fleet's global budget admits 61 calls of 1,000 µ$, whichever integration budget they also use.
+    await ledgers[0]!.setBudget('fleet', 61 * 1_000 + 999, BERLIN, true);
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) =>
+      ledgers[i % 3]!.reserve(call({ budgets: i % 2 ? ['team', 'fleet'] : ['fleet', 'other'] }))));
+    expect(results.filter((r) => r.ok)).toHaveLength(61);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'exhausted' && r.budget === 'fleet')).toBe(true);
+    const views = new Map((await ledgers[0]!.view(AT)).map((v) => [v.name, v]));
+    // A call refused by the fleet's budget left nothing behind in its integration's.
+    expect(views.get('team')!.reserved + views.get('other')!.reserved).toBe(views.get('fleet')!.reserved);
+    expect(views.get('fleet')!.reserved).toBe(61_000);
+    // Each says what was left of the tighter budget: the last one admitted, 999 µ$.
+    expect(Math.min(...results.map((r) => (r.ok ? r.reservation.left : Infinity)))).toBe(999);
+    const ok = results.find((r) => r.ok && r.reservation.budgets.includes('team'));
+    if (!ok?.ok) throw new Error('no call on team passed');
+    expect((await ledgers[1]!.settle(ok.reservation.id, 400)).map((s) => [s.budget, s.spent])).toEqual([['fleet', 400], ['team', 400]]);
+    expect(await ledgers[1]!.settleMachine('laptop', null)).toEqual({ count: 60, amount: 60_000 });
+    const after = new Map((await ledgers[0]!.view(AT)).map((v) => [v.name, v]));
+    expect([after.get('fleet')!.spent, after.get('team')!.spent + after.get('other')!.spent]).toEqual([60_400, 60_400]);
+
+    // Refused by the second budget it takes: the first one's reservation is rolled back.
+    await ledgers[0]!.setBudget('fleet', 1_000_000, BERLIN, false);
+    await ledgers[0]!.setBudget('tiny', 1_000, BERLIN, true);
+    expect((await ledgers[2]!.reserve(call({ budgets: ['tiny', 'fleet'] }))).ok).toBe(true);
+    expect(await ledgers[2]!.reserve(call({ budgets: ['tiny', 'fleet'] }))).toMatchObject({ ok: false, reason: 'exhausted', budget: 'tiny' });
+    expect((await ledgers[0]!.view(AT)).find((v) => v.name === 'fleet')).toMatchObject({ reserved: 1_000, open: [{ machine: 'laptop', count: 1 }] });
   });
 
   it('lets one machine of the fleet claim an alert, once', async () => {
@@ -114,7 +145,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     expect((await l!.reserve(call({ amount: 1_000 }))).ok).toBe(false);
     // April 1st, 00:30 in Berlin (22:30 UTC the day before): a new period.
     expect(await l!.reserve(call({ amount: 1_000, at: Date.UTC(2026, 2, 31, 22, 30) }))).toMatchObject({ ok: true, period: '2026-04-01' });
-    expect(await l!.reserve(call({ budget: 'nobody' }))).toEqual({ ok: false, reason: 'no_budget' });
+    expect(await l!.reserve(call({ budgets: ['nobody'] }))).toEqual({ ok: false, reason: 'no_budget', budget: 'nobody' });
   });
 
   it("settles a machine's open reservations of earlier runs at their reserved amount, not the current run's", async () => {
@@ -129,7 +160,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     const [view] = await l!.view(AT);
     expect(view).toMatchObject({ spent: 5_000, reserved: 8_000 });
     expect(view!.open.map((o) => [o.machine, o.count, o.amount])).toEqual([['laptop', 1, 1_000], ['server', 1, 7_000]]);
-    expect(current.ok && (await l!.settle(current.reservation.id, 500))).toMatchObject({ spent: 5_500 });
+    expect(current.ok && (await l!.settle(current.reservation.id, 500))).toMatchObject([{ spent: 5_500 }]);
     // A dead machine, settled from another one: every run.
     expect(await l!.settleMachine('server', null)).toEqual({ count: 1, amount: 7_000 });
   });
@@ -147,7 +178,7 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
       server.start();
     }
     // The reservation made before the restart is still counted, and settles now.
-    expect(before.ok && (await l!.settle(before.reservation.id, 1_000))).toMatchObject({ spent: 1_000 });
+    expect(before.ok && (await l!.settle(before.reservation.id, 1_000))).toMatchObject([{ spent: 1_000 }]);
     expect((await l!.reserve(call({ amount: 9_000 }))).ok).toBe(true);
     const [view] = await l!.view(AT);
     expect(view).toMatchObject({ spent: 1_000, reserved: 9_000 });

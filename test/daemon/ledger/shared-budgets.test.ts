@@ -43,7 +43,7 @@ describe('a shared ledger that does not answer', () => {
       machine: () => 'laptop', period: () => ({ timeZone: 'UTC', resetDay: 1 }), raise: (a) => void alerts.push(a),
     });
     try {
-      const call = { budget: 'team', integration: 'exa', amount: 5_000 };
+      const call = { budgets: ['team'], integration: 'exa', amount: 5_000 };
       expect(await codeOf(shared.reserve(call))).toBe('ledger_unavailable');
       expect(alerts.map((a) => [a.tier, a.kind])).toEqual([['critical', 'ledger_unavailable']]);
       let probeDone = false;

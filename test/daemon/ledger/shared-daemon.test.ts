@@ -159,8 +159,8 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
     const engine = new PostgresLedger(pool);
     try {
       const at = laptop.clock.now();
-      await engine.reserve({ id: randomUUID(), budget: 'team', amount: 7_000, machine: 'laptop', run: randomUUID(), integration: 'exa', at });
-      await engine.reserve({ id: randomUUID(), budget: 'team', amount: 3_000, machine: 'ghost', run: randomUUID(), integration: 'exa', at });
+      await engine.reserve({ id: randomUUID(), budgets: ['team'], amount: 7_000, machine: 'laptop', run: randomUUID(), integration: 'exa', at });
+      await engine.reserve({ id: randomUUID(), budgets: ['team'], amount: 3_000, machine: 'ghost', run: randomUUID(), integration: 'exa', at });
       const before = (await server.control('GET', '/v1/ledger')).json.budgets[0];
       await laptop.restartDaemon();
       const after = (await laptop.control('GET', '/v1/ledger')).json.budgets[0];
@@ -171,6 +171,22 @@ describe.skipIf(!runs)('a shared budget over two daemons', () => {
       expect((await server.control('GET', '/v1/ledger')).json.budgets[0].open).toEqual([]);
     } finally {
       await pool.end();
+    }
+  });
+
+  it("draws every integration on the fleet's global budget once the machine marks it (globalSharedBudget)", async () => {
+    await server.control('PUT', '/v1/ledger/budgets/fleet', { monthlyCapUsd: 0.01 });
+    expect((await laptop.control('PATCH', '/v1/settings', { globalSharedBudget: 'fleet' })).status).toBe(200);
+    try {
+      // 'local' has no sharedBudget of its own; 'exa' draws on 'team' as well.
+      const replies = [await laptop.call('local', SEARCH), await laptop.call('exa', SEARCH), await laptop.call('local', SEARCH)];
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 402]);
+      expect(replies[2]!.json.error.message).toMatch(/The shared budget fleet of 0\.010000 USD/);
+      await until(async () => (await laptop.control('GET', '/v1/ledger')).json.budgets.every((b: { reservedUsd: number }) => b.reservedUsd === 0));
+      const budgets = new Map((await laptop.control('GET', '/v1/ledger')).json.budgets.map((b: { name: string }) => [b.name, b]));
+      expect(budgets.get('fleet')).toMatchObject({ spentUsd: 0.01, machines: [{ machine: 'laptop', spentUsd: 0.01, calls: 2 }] });
+    } finally {
+      await laptop.control('PATCH', '/v1/settings', { globalSharedBudget: null });
     }
   });
 
