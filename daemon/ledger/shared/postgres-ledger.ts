@@ -2,7 +2,8 @@
 // is one statement: the budget's row for the period is updated only where spent + reserved + this
 // amount stays within the cap (PostgreSQL re-checks that condition on the newest row version
 // under its row lock), and the reservation row is inserted by the same statement, so both commit
-// before the call leaves or neither does. Settling is one statement too. No lock is held between
+// before the call leaves or neither does (a call on two budgets: one short transaction over both).
+// Settling is one statement too. No lock is held between
 // the two: the call to the provider runs with nothing held in the database.
 // The period is worked out by the database (tollgate_period) from the caller's clock reading and
 // the budget's own time zone and reset day, so every machine counts in the same period.
@@ -21,12 +22,12 @@ export interface SharedReservation {
   /** The budgets it counts against: an integration's own shared budget, the fleet's global one, or both. */
   budgets: string[];
   amount: Micros;
-  /** What the budget had left once this reservation was made (other machines' calls may take more meanwhile). */
+  /** What its tightest budget had left once it was made (other machines' calls may take more meanwhile). */
   left: Micros;
 }
 
 export type ReserveResult =
-  | { ok: true; reservation: SharedReservation; period: string; cap: Micros; spent: Micros; reserved: Micros }
+  | { ok: true; reservation: SharedReservation }
   | { ok: false; reason: 'no_budget'; budget: string }
   | { ok: false; reason: 'exhausted'; budget: string; period: string; resetsAt: number; cap: Micros };
 
@@ -148,7 +149,6 @@ export class PostgresLedger {
 
   private async reserveIn(db: pg.Pool | pg.PoolClient, q: ReserveRequest, budgets: string[]): Promise<ReserveResult> {
     let left = Infinity;
-    let first: Extract<ReserveResult, { ok: true }> | null = null;
     for (const budget of budgets) {
       const { rows } = await db.query<{ cap: string; period: string; resets_at: Date; spent: string | null; reserved: string | null; made: string }>(
         RESERVE, [q.at, budget, q.amount, q.id, q.machine, q.run, q.integration]);
@@ -156,12 +156,9 @@ export class PostgresLedger {
       if (!row) return { ok: false, reason: 'no_budget', budget };
       const cap = Number(row.cap);
       if (row.made !== '1') return { ok: false, reason: 'exhausted', budget, period: row.period, resetsAt: row.resets_at.getTime(), cap };
-      const spent = Number(row.spent);
-      const reserved = Number(row.reserved);
-      left = Math.min(left, cap - spent - reserved);
-      first ??= { ok: true, reservation: { id: q.id, budgets, amount: q.amount, left }, period: row.period, cap, spent, reserved };
+      left = Math.min(left, cap - Number(row.spent) - Number(row.reserved));
     }
-    return { ...first!, reservation: { ...first!.reservation, left } };
+    return { ok: true, reservation: { id: q.id, budgets, amount: q.amount, left } };
   }
 
   /**

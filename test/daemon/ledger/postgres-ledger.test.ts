@@ -144,7 +144,9 @@ describe.skipIf(!runs)('shared ledger on PostgreSQL', () => {
     expect((await l!.reserve(call({ amount: 1_000 }))).ok).toBe(true);
     expect((await l!.reserve(call({ amount: 1_000 }))).ok).toBe(false);
     // April 1st, 00:30 in Berlin (22:30 UTC the day before): a new period.
-    expect(await l!.reserve(call({ amount: 1_000, at: Date.UTC(2026, 2, 31, 22, 30) }))).toMatchObject({ ok: true, period: '2026-04-01' });
+    const april = Date.UTC(2026, 2, 31, 22, 30);
+    expect((await l!.reserve(call({ amount: 1_000, at: april }))).ok).toBe(true);
+    expect((await l!.view(april))[0]).toMatchObject({ period: '2026-04-01', reserved: 1_000 });
     expect(await l!.reserve(call({ budgets: ['nobody'] }))).toEqual({ ok: false, reason: 'no_budget', budget: 'nobody' });
   });
 
