@@ -53,6 +53,8 @@ export function createPool(url: string): pg.Pool {
     query_timeout: STATEMENT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: 'tollgate',
+    // Idle connections never keep a stopping daemon (or a test) alive.
+    allowExitOnIdle: true,
   });
   // An idle connection the server drops (a restart, a failover) is reported here; without a
   // listener it would crash the daemon. The pool discards it and the next query reconnects.

@@ -103,6 +103,7 @@ export class SharedBudgets implements SharedGate {
   private readonly claimed = new Set<string>();
   /** When the current outage began (null: reachable), so it alerts once. */
   private downSince: number | null = null;
+  private closed = false;
 
   constructor(deps: SharedBudgetsDeps) {
     this.d = deps;
@@ -258,6 +259,7 @@ export class SharedBudgets implements SharedGate {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.retryTimer) clearInterval(this.retryTimer);
     this.retryTimer = null;
     const conn = this.conn;
@@ -279,6 +281,8 @@ export class SharedBudgets implements SharedGate {
       } catch (e) {
         throw this.unreachable(e);
       }
+      // The daemon stopped while the keychain answered: no pool is opened for nobody.
+      if (this.closed) throw new TollgateError('ledger_unavailable');
       if (!url) {
         throw new TollgateError('ledger_unavailable', 'No shared ledger is set up on this machine, and this integration draws on a shared budget. The operator sets one up with PUT /v1/ledger (tollgate ledger connect).');
       }
