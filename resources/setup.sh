@@ -19,7 +19,8 @@ die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 trap 'printf "setup: FAILED (exit %s) at line %s: %s\n" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 # --- 1. system packages --------------------------------------------------------------------------
-packages=(libsecret-1-dev dbus gnome-keyring libnotify-bin bubblewrap openssl python3 make g++ ca-certificates chromium e2fsprogs)
+# postgresql: its programs, for the shared-ledger tests (each starts a throw-away server of its own).
+packages=(libsecret-1-dev dbus gnome-keyring libnotify-bin bubblewrap openssl python3 make g++ ca-certificates chromium e2fsprogs postgresql)
 if ! command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm) # only as a bootstrap: an old one is replaced by .node/ below
 elif ! command -v npm >/dev/null 2>&1; then
@@ -44,6 +45,12 @@ else
     die "not root and no sudo: cannot install ${missing[*]}"
   fi
   say "system packages: installing ${missing[*]}"
+  # Debian would also create and start a system-wide database server: Tollgate needs none.
+  if [[ " ${missing[*]} " == *" postgresql "* && ! -e /etc/postgresql-common/createcluster.conf ]]; then
+    "${as_root[@]}" mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' | "${as_root[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+    say "postgresql: its programs only (for the shared-ledger tests); no system database server is created"
+  fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
