@@ -14,10 +14,11 @@ export function alertCommands(program: Command): void {
     .option('--open', 'only those not acknowledged yet')
     .option(...jsonOption)
     .action(async (opts: { tier?: Tier; open?: boolean; json?: boolean }) => {
-      const list = await control().alerts({ tier: opts.tier, open: opts.open });
+      const c = control();
+      const [list, { timeZone }] = await Promise.all([c.alerts({ tier: opts.tier, open: opts.open }), c.settings()]);
       if (opts.json) return printJson(list);
       if (!list.length) return console.log(opts.open ? 'No open alerts.' : 'No alerts.');
-      console.log(list.map(show).join('\n\n'));
+      console.log(list.map((a) => show(a, timeZone)).join('\n\n'));
     });
 
   alerts
@@ -53,8 +54,8 @@ function alertId(arg: string): number {
   return Number(m[1]);
 }
 
-function show(a: Alert): string {
-  const seen = a.count > 1 ? `${a.count} times, last ${time(a.lastAt)}` : time(a.lastAt);
-  const state = a.ackedAt === null ? 'open' : `acknowledged ${time(a.ackedAt)}`;
+function show(a: Alert, timeZone: string): string {
+  const seen = a.count > 1 ? `${a.count} times, last ${time(a.lastAt, timeZone)}` : time(a.lastAt, timeZone);
+  const state = a.ackedAt === null ? 'open' : `acknowledged ${time(a.ackedAt, timeZone)}`;
   return `#${a.id} ${a.tier.toUpperCase()} ${a.title}${a.integration ? ` [${a.integration}]` : ''}\n  ${a.message}\n  ${seen}; ${state}`;
 }

@@ -13,9 +13,10 @@ export function integrationCommands(program: Command): void {
     .option(...jsonOption)
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       if (name) {
-        const i = await control().integration(name);
+        const c = control();
+        const [i, { timeZone }] = await Promise.all([c.integration(name), c.settings()]);
         if (opts.json) printJson(i);
-        else console.log(detail(i));
+        else console.log(detail(i, timeZone));
         return;
       }
       const all = await control().integrations();
@@ -45,7 +46,7 @@ export function integrationCommands(program: Command): void {
     });
 }
 
-function detail(i: IntegrationView): string {
+function detail(i: IntegrationView, timeZone: string): string {
   const s = i.spec;
   const auth = s.auth.type === 'bearer' ? 'Authorization: Bearer' : s.auth.type === 'header' ? `header ${s.auth.name}${s.auth.prefix ? ` (prefix "${s.auth.prefix}")` : ''}` : `query parameter ${s.auth.name}`;
   const rows: [string, string][] = [
@@ -60,8 +61,8 @@ function detail(i: IntegrationView): string {
     ['Rate limit', `${s.rateLimit.perMinute} a minute, ${s.rateLimit.concurrent} at once`],
     ['Key', i.status === 'decommissioned'
       ? 'deleted from the OS keychain when it was decommissioned; revoke it at the provider if not done yet'
-      : i.keySetAt ? `set ${time(i.keySetAt)} (in the OS keychain)` : `none yet: tollgate set-key ${i.name}`],
-    ['Approved', `by ${i.approvedBy}${i.approvedAt ? ` at ${time(i.approvedAt)}` : ''}`],
+      : i.keySetAt ? `set ${time(i.keySetAt, timeZone)} (in the OS keychain)` : `none yet: tollgate set-key ${i.name}`],
+    ['Approved', `by ${i.approvedBy}${i.approvedAt ? ` at ${time(i.approvedAt, timeZone)}` : ''}`],
   ];
   const indent = ' '.repeat(Math.max(...rows.map(([k]) => k.length)) + 4);
   return [i.name, ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(indent.length - 2)}${v.replaceAll('\n', `\n${indent}`)}`)].join('\n');

@@ -23,12 +23,13 @@ export function proposalCommands(program: Command): void {
     .addOption(new Option('--status <status>', 'only those with this status').choices(['pending', 'approved', 'rejected']))
     .option(...jsonOption)
     .action(async (opts: { status?: Proposal['status']; json?: boolean }) => {
-      const list = await control().proposals(opts.status);
+      const c = control();
+      const [list, { timeZone }] = await Promise.all([c.proposals(opts.status), c.settings()]);
       if (opts.json) return printJson(list);
       if (!list.length) return console.log('No proposals.');
       console.log(table(
         ['ID', 'STATUS', 'ASKED', 'WHAT', 'WHY'],
-        list.map((p) => [p.id, p.status, time(p.createdAt), what(p), p.body.justification]),
+        list.map((p) => [p.id, p.status, time(p.createdAt, timeZone), what(p), p.body.justification]),
       ));
     });
 

@@ -98,6 +98,16 @@ describe('reading from the terminal', () => {
       const [{ at }] = JSON.parse((await t.cli(['audit', 'list', '--limit', '1', '--json'])).stdout);
       expect(shown).toBe(new Date(at).toLocaleString('sv-SE', { timeZone: away }));
       expect((await t.cli(['status'])).stdout.split('\n')[0]).toMatch(new RegExp(`; caps reset \\d{4}-\\d\\d-\\d\\d 00:00:00 ${away}$`));
+      // Every other listing reads its moments in that zone too.
+      const stamp = `\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ${away.replace('/', '\\/')}`;
+      expect((await t.cli(['alerts'])).stdout).toMatch(new RegExp(`\\n {2}(\\d+ times, last )?${stamp}; open`));
+      const one = (await t.cli(['integrations', 'search'])).stdout;
+      expect(one).toMatch(new RegExp(`Key: +set ${stamp} \\(in the OS keychain\\)\\n`));
+      expect(one).toMatch(new RegExp(`Approved: +by .+ at ${stamp}\\n`));
+      // The status test's proposal.
+      expect((await t.cli(['proposals'])).stdout).toMatch(new RegExp(`  pending  ${stamp}  raise the cap of search`));
+      const [{ createdAt }] = JSON.parse((await t.cli(['proposals', '--json'])).stdout);
+      expect((await t.cli(['proposals'])).stdout).toContain(`${new Date(createdAt).toLocaleString('sv-SE', { timeZone: away })} ${away}`);
     } finally {
       await t.control('PATCH', '/v1/settings', { timeZone: here });
     }
