@@ -58,10 +58,12 @@ export type CreateIntegration =
   | (Omit<IntegrationSpec, 'rateLimit' | 'credentialFormats'> & Partial<Pick<IntegrationSpec, 'rateLimit' | 'credentialFormats'>>)
   | {
     template: string; name: string; purpose: string; account: string; monthlyCapUsd?: number; routes?: RouteSpec[]; rateLimit?: IntegrationSpec['rateLimit'];
-    baseUrl?: string; pricing?: IntegrationSpec['pricing']; credentialFormats?: IntegrationSpec['credentialFormats'];
+    baseUrl?: string; pricing?: IntegrationSpec['pricing']; credentialFormats?: IntegrationSpec['credentialFormats']; sharedBudget?: string;
   };
 
-export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats' | 'maxRequestBytes'>>;
+export type IntegrationChange = Partial<Pick<IntegrationSpec, 'purpose' | 'account' | 'routes' | 'pricing' | 'monthlyCapUsd' | 'rateLimit' | 'credentialFormats' | 'maxRequestBytes'>>
+  /** null: off its shared budget. */
+  & { sharedBudget?: string | null };
 
 export type SessionStatus = 'running' | 'ended';
 

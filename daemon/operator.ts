@@ -35,6 +35,7 @@ export const createSchema = z.union([
     baseUrl: integrationSchema.shape.baseUrl.optional(),
     pricing: pricingSchema.optional(),
     credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
+    sharedBudget: integrationSchema.shape.sharedBudget,
   }),
 ]);
 
@@ -97,7 +98,10 @@ export class Operator {
   }
 
   patch(name: string, body: unknown): Integration {
-    return this.changed(this.d.registry.patch(name, integrationPatchSchema.parse(body), this.now()));
+    const patch = integrationPatchSchema.parse(body);
+    // null takes it off its shared budget: the field is left out of the merged definition.
+    const merged = patch.sharedBudget === null ? { ...patch, sharedBudget: undefined } : patch;
+    return this.changed(this.d.registry.patch(name, merged, this.now()));
   }
 
   /** Straight into the keychain; only a keyed fingerprint stays in the database. */

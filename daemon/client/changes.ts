@@ -95,6 +95,7 @@ export function describeChange(c: Change): ChangeDescription {
       if ('template' in i) details.push(`From the ${c.template?.displayName ?? i.template} template (${i.template})`);
       details.push(...describeGrant(granted(i, c.template)));
       if (i.credentialFormats === 'record') details.push('Well-known credential formats in its requests are sent and recorded, not blocked');
+      if (i.sharedBudget) details.push(sharedBudgetText(i.sharedBudget));
       return { title: `Approve a new integration: ${i.name}`, widens: true, details };
     }
     case 'update':
@@ -234,9 +235,19 @@ function describeUpdate(before: IntegrationView, change: IntegrationChange): Cha
     details.push(`Largest request body: ${s.maxRequestBytes ?? 'the default setting'} → ${change.maxRequestBytes} bytes`);
     widens ||= change.maxRequestBytes > (s.maxRequestBytes ?? 0);
   }
+  if (change.sharedBudget !== undefined && (change.sharedBudget ?? undefined) !== s.sharedBudget) {
+    details.push(change.sharedBudget === null ? `No longer drawn on the shared budget ${s.sharedBudget}: only its own cap and the global cap hold` : sharedBudgetText(change.sharedBudget, s.sharedBudget));
+    // Off a shared budget, or onto another one, its calls are no longer held by the budget they were.
+    widens ||= s.sharedBudget !== undefined;
+  }
   if (change.purpose !== undefined && change.purpose !== s.purpose) details.push(`Purpose: ${change.purpose}`);
   if (change.account !== undefined && change.account !== s.account) details.push(`Account: ${change.account}`);
   return { title: `Change ${before.name}`, widens, details: details.length ? details : ['Nothing changes.'] };
+}
+
+/** A shared budget (PostgreSQL, several machines) an integration reserves against, besides its own cap. */
+function sharedBudgetText(name: string, was?: string): string {
+  return `Shared budget: ${was ? `${was} → ` : ''}${name} (its calls also reserve against it, with the other machines that draw on it)`;
 }
 
 function describeSettings(before: Settings, change: Partial<Settings>): ChangeDescription {
@@ -247,6 +258,8 @@ function describeSettings(before: Settings, change: Partial<Settings>): ChangeDe
     details.push(`${key}: ${JSON.stringify(before[key])} → ${JSON.stringify(value)}`);
     if (key === 'globalCapUsd') widens ||= value === null || (before.globalCapUsd !== null && (value as number) > before.globalCapUsd);
     if (key === 'maxRequestBytes' || key === 'maxResponseBytes') widens ||= (value as number) > before[key];
+    // Every call of this machine leaves the fleet's budget it was held by.
+    if (key === 'globalSharedBudget') widens ||= before.globalSharedBudget !== null;
   }
   return { title: 'Change Tollgate settings', widens, details: details.length ? details : ['Nothing changes.'] };
 }

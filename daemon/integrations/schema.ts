@@ -167,7 +167,8 @@ export const integrationPatchSchema = z
     rateLimit: rateLimitSchema.optional(),
     credentialFormats: integrationSchema.shape.credentialFormats.unwrap().optional(),
     maxRequestBytes: integrationSchema.shape.maxRequestBytes,
-    sharedBudget: integrationSchema.shape.sharedBudget,
+    /** null: no longer drawn on a shared budget. */
+    sharedBudget: integrationSchema.shape.sharedBudget.unwrap().nullable().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 

@@ -29,6 +29,7 @@ export interface TemplateInput {
   pricing?: PricingSpec;
   baseUrl?: string;
   credentialFormats?: IntegrationSpec['credentialFormats'];
+  sharedBudget?: string;
 }
 
 /**
@@ -108,5 +109,6 @@ export function instantiate(template: Template, input: TemplateInput): Integrati
     credentialFormats: input.credentialFormats,
     maxRequestBytes: template.maxRequestBytes,
     template: template.id,
+    sharedBudget: input.sharedBudget,
   });
 }
