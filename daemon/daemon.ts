@@ -253,7 +253,7 @@ export class Daemon {
       dedupeKey: `audit_tampered:${anchor.id}`,
       integration: null,
       title: 'Audit log shortened or edited',
-      message: `The audit log no longer holds record ${anchor.id} as it was written: records were removed or changed while Tollgate was stopped. Run "npx tollgate audit verify" and follow the runbook.`,
+      message: `The audit log no longer holds record ${anchor.id} as it was written: records were removed or changed while Tollgate was stopped. Run "tollgate audit verify" and follow the runbook.`,
     });
   }
 

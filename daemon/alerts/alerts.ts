@@ -75,7 +75,7 @@ export class Alerts {
       burst: NOTIFY_BURST,
       windowMs: NOTIFY_WINDOW_MS,
       now: () => clock.now(),
-      review: 'Open Tollgate or run "npx tollgate alerts" to review them.',
+      review: 'Open Tollgate or run "tollgate alerts" to review them.',
       show: ({ tier, title, message }) => {
         // A tray that connected meanwhile notifies for itself.
         if (!this.bus.trayConnected) notifier.notify({ tier, title, message });

@@ -17,6 +17,6 @@ export function proposalAlert(id: string, body: ProposalBody): AlertDraft {
     dedupeKey: proposalAlertKey(id),
     integration: body.kind === 'raise_cap' ? body.integration : null,
     title: `Proposal: ${what}`,
-    message: `The assistant asks ${body.kind === 'raise_cap' ? 'to ' : 'for '}${what} (proposal ${id.slice(0, 8)}). Nothing changes until you decide: approve or reject it on the Proposals page or with "npx tollgate proposals".`,
+    message: `The assistant asks ${body.kind === 'raise_cap' ? 'to ' : 'for '}${what} (proposal ${id.slice(0, 8)}). Nothing changes until you decide: approve or reject it on the Proposals page or with "tollgate proposals".`,
   };
 }

@@ -228,7 +228,7 @@ async function modelIntegration(client: ControlClient, profile: Profile, opts: S
     if (!candidates.length) {
       const taken = new Set(all.map((i) => i.name));
       const suggested = taken.has(profile.template) ? `${profile.template}-${profile.id}` : profile.template;
-      throw new Error(`${profile.displayName} calls its model through an integration of the "${profile.template}" template, and none is approved: add one with npx tollgate add --template ${profile.template} --name ${suggested} --purpose "${profile.displayName}'s own model" --account <you>; the command was not run`);
+      throw new Error(`${profile.displayName} calls its model through an integration of the "${profile.template}" template, and none is approved: add one with tollgate add --template ${profile.template} --name ${suggested} --purpose "${profile.displayName}'s own model" --account <you>; the command was not run`);
     }
     const active = candidates.filter((i) => i.status === 'active');
     name = (active[0] ?? candidates[0]!).name;
@@ -318,7 +318,7 @@ async function agentListening(socket: string): Promise<void> {
     });
     s.once('error', () => done(false));
   });
-  if (!listening) throw new Error(`Tollgate is not running (nothing answers on its agent socket ${socket}): start it first (npx tollgate daemon, or npm start); the command was not run`);
+  if (!listening) throw new Error(`Tollgate is not running (nothing answers on its agent socket ${socket}): start it first (tollgate start); the command was not run`);
 }
 
 // bubblewrap's pid 1 inside the sandbox, in the host's numbering: it leads the session, and so the

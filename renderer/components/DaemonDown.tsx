@@ -12,7 +12,7 @@ export function DaemonDown({ onStarted }: { onStarted(state: DaemonState): void 
     try {
       const state = await api.startDaemon();
       if (state.running) onStarted(state);
-      else setProblem('The daemon did not start. Run “npx tollgate daemon” in a terminal to see why.');
+      else setProblem('The daemon did not start. Run “tollgate daemon” in a terminal to see why.');
     } catch (e) {
       setProblem(messageOf(e));
     } finally {
@@ -25,7 +25,7 @@ export function DaemonDown({ onStarted }: { onStarted(state: DaemonState): void 
       <h1 id="daemon-down">The Tollgate daemon is not running</h1>
       <p>
         Without it the assistant's calls fail closed: nothing is forwarded, and nothing here can be shown or changed.
-        Start it now, or run <code>npx tollgate daemon</code> in a terminal.
+        Start it now, or run <code>tollgate daemon</code> in a terminal.
       </p>
       <button type="button" className="primary" onClick={start} disabled={busy}>
         Start the daemon

@@ -21,7 +21,7 @@ export function Sessions() {
       <h1 id="sessions-title">Sessions</h1>
       <p className="muted">
         A session is one run of an assistant, on its own socket: it reaches only its integrations and spends within its budget
-        as well as the caps. Start one with <code>npx tollgate sessions start</code>.
+        as well as the caps. Start one with <code>tollgate sessions start</code>.
       </p>
       <OutcomeMessage outcome={outcome} />
       <Loadable loaded={loaded} what="sessions">

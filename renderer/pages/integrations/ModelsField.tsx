@@ -26,7 +26,7 @@ export function ModelsField({ name, tokens, kept, onChange }: {
           {lines[i + 1]}
         </label>
       ))}
-      <p className="hint">{lines.at(-1)}. To allow another model: <code>npx tollgate models {name} --add &lt;model&gt;</code></p>
+      <p className="hint">{lines.at(-1)}. To allow another model: <code>tollgate models {name} --add &lt;model&gt;</code></p>
     </fieldset>
   );
 }

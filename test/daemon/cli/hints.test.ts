@@ -32,7 +32,7 @@ function sourceFiles(dir: string): string[] {
 // One word of a printed command line: an option, a <placeholder>, an interpolation, a "quoted value", or a plain value.
 const TOKEN = /^(?:--[a-z][a-z-]*|<[^<>]+>|&lt;[^&]+&gt;|\$\{[^}]*\}|\{[^}]*\}|"[^"]*"|'[^']*'|\[[^\]]*\]|[A-Za-z0-9_.:/@#*=-]+)/;
 
-/** The command lines in one line of text: "tollgate" (or "npx tollgate") and the words that follow, up to where the sentence goes on. */
+/** The command lines in one line of text: "tollgate" and the words that follow, up to where the sentence goes on. */
 function hintsIn(line: string, where: string): Hint[] {
   const hints: Hint[] = [];
   for (const m of line.matchAll(/(?<![\w./-])tollgate (?=[a-z])/g)) {
@@ -56,13 +56,19 @@ function hintsIn(line: string, where: string): Hint[] {
   return hints;
 }
 
+/** Each line of the sources' and docs' text, comments dropped (they describe the code; they are not printed). */
+function printedLines(files: string[]): { where: string; text: string }[] {
+  return files.flatMap((file) =>
+    readFileSync(file, 'utf8').split('\n').map((line, n) => ({
+      where: `${relative(PROJECT_ROOT, file)}:${n + 1}`,
+      text: line.replace(/^\s*(\/\/|\/?\*).*$/, '').replace(/\s\/\/\s.*$/, ''),
+    })));
+}
+
+const sources = () => SOURCES.flatMap((dir) => sourceFiles(join(PROJECT_ROOT, dir)));
+
 function hints(): Hint[] {
-  return [...SOURCES.flatMap((dir) => sourceFiles(join(PROJECT_ROOT, dir))), ...DOCS.map((f) => join(PROJECT_ROOT, f))].flatMap((file) =>
-    readFileSync(file, 'utf8').split('\n').flatMap((line, n) => {
-      // Comments describe the code; they are not printed.
-      const code = line.replace(/^\s*(\/\/|\/?\*).*$/, '').replace(/\s\/\/\s.*$/, '');
-      return hintsIn(code, `${relative(PROJECT_ROOT, file)}:${n + 1}`);
-    }));
+  return printedLines([...sources(), ...DOCS.map((f) => join(PROJECT_ROOT, f))]).flatMap(({ where, text }) => hintsIn(text, where));
 }
 
 /** The program as the CLI builds it: every module's commands (daemon/cli/commands.ts). */
@@ -124,5 +130,10 @@ describe('every command Tollgate prints exists, with the options it prints', () 
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('prints the tollgate command on the PATH, never one that works only in the project folder', () => {
+    const folderBound = printedLines(sources()).filter(({ text }) => /npx tollgate|npm start/.test(text));
+    expect(folderBound.map(({ where, text }) => `${where}: ${text.trim()}`)).toEqual([]);
   });
 });

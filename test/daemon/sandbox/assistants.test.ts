@@ -358,7 +358,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
         await idle.start();
         const r = await runCli(['sandbox', '--assistant', 'claude-code', '--', NODE, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`], idle.env({ HOME: home }));
         expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/^tollgate: Claude Code calls its model through an integration of the "anthropic" template, and none is approved: add one with npx tollgate add --template anthropic --name anthropic --purpose "Claude Code's own model" --account <you>; the command was not run\n$/);
+        expect(r.stderr).toMatch(/^tollgate: Claude Code calls its model through an integration of the "anthropic" template, and none is approved: add one with tollgate add --template anthropic --name anthropic --purpose "Claude Code's own model" --account <you>; the command was not run\n$/);
         expect(existsSync(marker)).toBe(false);
       } finally {
         await idle.close();

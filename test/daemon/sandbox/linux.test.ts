@@ -232,7 +232,7 @@ describe.skipIf(process.platform !== 'linux')('tollgate sandbox on Linux', () =>
       try {
         const r = await runCli(['sandbox', ...command], idle.env());
         expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/^tollgate: Tollgate is not running .*start it first.*\n$/);
+        expect(r.stderr).toMatch(/^tollgate: Tollgate is not running \(nothing answers on its agent socket .*\): start it first \(tollgate start\); the command was not run\n$/);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(existsSync(marker)).toBe(false);
       } finally {
