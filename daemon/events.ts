@@ -4,7 +4,8 @@ import type { SessionView } from './control-types.ts';
 
 export type DaemonEvent =
   | { type: 'alert'; alert: Alert }
-  | { type: 'alert_acked'; id: number }
+  /** Alerts acknowledged: one event per acknowledgement, however many alerts it took (a bulk one redraws once). */
+  | { type: 'alert_acked'; ids: number[] }
   | { type: 'integration'; name: string; status: string }
   | { type: 'spend'; integration: string; spentUsd: number; capUsd: number }
   | { type: 'proposal'; id: string; status: string }

@@ -96,7 +96,7 @@ export function startTrayApp(o: TrayAppOptions): TrayApp {
     client,
     onEvent(e) {
       if (e.type === 'alert') notifier.alert(e.alert);
-      if (e.type === 'alert_acked') notifier.acked(e.id);
+      if (e.type === 'alert_acked') for (const id of e.ids) notifier.acked(id);
       for (const m of toMainEvents(e)) window.send(m);
       refresh();
     },

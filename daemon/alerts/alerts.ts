@@ -228,7 +228,7 @@ export class Alerts {
   private acked(ids: number[]): void {
     if (ids.length === 0) return;
     this.notifications.drop(new Set(ids));
-    for (const id of ids) this.bus.emit({ type: 'alert_acked', id });
+    this.bus.emit({ type: 'alert_acked', ids });
   }
 
   close(): void {

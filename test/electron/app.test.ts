@@ -74,6 +74,21 @@ describe('the tray app', () => {
     expect(electron.Tray.instances[0]!.tooltip).toMatch(/^Tollgate: all well /);
   });
 
+  it('acknowledging a backlog at once: the window reloads once, every notification closes', async () => {
+    const win = electron.BrowserWindow.instances[0]!;
+    const heard = () => win.webContents.sent.filter((s) => s.channel === EVENT_CHANNEL).map((s) => s.args[0] as { type: string; what?: string });
+    const before = electron.Notification.instances.length;
+    for (const n of [1, 2]) h.daemon.alerts.raise({ tier: 'warning', kind: 'test', dedupeKey: `backlog:${n}`, integration: 'search', title: `Backlog ${n}`, message: 'm' });
+    await waitFor(() => electron.Notification.instances.length === before + 2, 'the two notifications');
+    const reloads = () => heard().filter((e) => e.type === 'changed' && e.what === 'alerts').length;
+    const reloadsBefore = reloads();
+
+    expect((await h.control('POST', '/v1/alerts/ack', { tier: 'warning' })).json).toEqual({ acknowledged: 2 });
+    const shown = electron.Notification.instances.slice(before);
+    await waitFor(() => shown.every((n) => n.closed), 'both notifications to close');
+    expect(reloads() - reloadsBefore).toBe(1);
+  });
+
   it('"Suspend all" from the tray menu asks first, and with Cancel changes nothing', async () => {
     electron.dialog.answer = 0;
     electron.Tray.instances[0]!.menu!.items.find((i) => i.label === 'Suspend all').click();
@@ -94,7 +109,7 @@ describe('the tray app', () => {
 
 describe('what the window hears of daemon events', () => {
   it('maps each to what changed', () => {
-    expect(toMainEvents({ type: 'alert_acked', id: 3 })).toEqual([{ type: 'changed', what: 'alerts' }]);
+    expect(toMainEvents({ type: 'alert_acked', ids: [3, 4] })).toEqual([{ type: 'changed', what: 'alerts' }]);
     expect(toMainEvents({ type: 'integration', name: 'x', status: 'suspended' })).toEqual([{ type: 'changed', what: 'integrations' }, { type: 'changed', what: 'spend' }]);
     expect(toMainEvents({ type: 'spend', integration: 'x', spentUsd: 1, capUsd: 2 })).toEqual([{ type: 'changed', what: 'spend' }]);
     expect(toMainEvents({ type: 'proposal', id: 'p', status: 'pending' })).toEqual([{ type: 'changed', what: 'proposals' }]);

@@ -24,9 +24,14 @@ describe('acknowledging alerts in bulk', () => {
   });
   afterAll(() => h?.close());
 
-  it('the control route takes a tier, ids or all, and says how many it acknowledged', async () => {
+  it('the control route takes a tier, ids or all, and says how many it acknowledged, in one event', async () => {
+    const acked: number[][] = [];
+    const unsubscribe = h.daemon.bus.subscribe((e) => void (e.type === 'alert_acked' && acked.push([...e.ids].sort((a, b) => a - b))), { tray: false });
     expect((await h.control('POST', '/v1/alerts/ack', { tier: 'warning' })).json).toEqual({ acknowledged: 2 });
     expect((await h.control('POST', '/v1/alerts/ack', { tier: 'warning' })).json).toEqual({ acknowledged: 0 });
+    unsubscribe();
+    // The window and the tray redraw once for the two, not once each; nothing for none.
+    expect(acked).toEqual([[ids.w1!, ids.w2!].sort((a, b) => a - b)]);
     expect(await open()).toEqual(['c1', 'c2', 'c3', 'i1', 'i2']);
 
     const unknown = await h.control('POST', '/v1/alerts/ack', { ids: [ids.c1, 999_999] });

@@ -139,7 +139,8 @@ describe('acknowledging and notifying', () => {
   let db: Db;
   let clock: { at: number; now(): number };
   let bus: EventBus;
-  let acked: number[];
+  /** The ids of each alert_acked event, in order. */
+  let acked: number[][];
   let notifications: Notification[];
   let alerts: Alerts;
 
@@ -151,7 +152,7 @@ describe('acknowledging and notifying', () => {
     acked = [];
     notifications = [];
     bus = new EventBus();
-    bus.subscribe((e) => void (e.type === 'alert_acked' && acked.push(e.id)), { tray: false });
+    bus.subscribe((e) => void (e.type === 'alert_acked' && acked.push([...e.ids].sort((a, b) => a - b))), { tray: false });
     alerts = new Alerts(db, bus, { notify: (n) => void notifications.push(n) }, clock);
   });
   afterEach(() => {
@@ -164,7 +165,7 @@ describe('acknowledging and notifying', () => {
   const open = () => alerts.list({ open: true }).map((a) => a.dedupeKey).sort();
   const idOf = (key: string) => alerts.list({}).find((a) => a.dedupeKey === key)!.id;
 
-  it('acknowledges the open alerts of a tier, all of them, or the ids given; each is announced once', () => {
+  it('acknowledges the open alerts of a tier, all of them, or the ids given; each acknowledgement is one event, however many alerts it took', () => {
     for (const [n, tier] of [[1, 'info'], [2, 'warning'], [3, 'warning'], [4, 'critical'], [5, 'critical']] as const) alerts.raise(draft(n, tier));
     expect(alerts.ackMany({ tier: 'warning' })).toEqual({ acknowledged: [idOf('milestone:2'), idOf('milestone:3')], unknown: [] });
     expect(open()).toEqual(['milestone:1', 'milestone:4', 'milestone:5']);
@@ -173,7 +174,13 @@ describe('acknowledging and notifying', () => {
     expect(alerts.ackMany({ ids: [idOf('milestone:4'), idOf('milestone:4'), idOf('milestone:2')] }).acknowledged).toEqual([idOf('milestone:4')]);
     expect(alerts.ackMany({ all: true }).acknowledged.sort()).toEqual([idOf('milestone:1'), idOf('milestone:5')].sort());
     expect(open()).toEqual([]);
-    expect(acked.sort()).toEqual([1, 2, 3, 4, 5].map((n) => idOf(`milestone:${n}`)).sort());
+    // Nothing acknowledged, nothing announced: three events for the three that acknowledged some.
+    const ids = (...ns: number[]) => ns.map((n) => idOf(`milestone:${n}`)).sort((a, b) => a - b);
+    expect(acked).toEqual([ids(2, 3), ids(4), ids(1, 5)]);
+    // One by one, one event each.
+    alerts.raise(draft(6, 'warning'));
+    alerts.ack(idOf('milestone:6'));
+    expect(acked.at(-1)).toEqual(ids(6));
   });
 
   it('acknowledges nothing when an id names no alert', () => {
