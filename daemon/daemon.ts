@@ -100,7 +100,7 @@ export class Daemon {
       },
     };
     const detectors = new Detectors(detectorSettings(this.settings), knownRoutes);
-    const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus);
+    const monitor = new Monitor(this.alerts, detectors, this.registry, this.bus, () => this.settings.timeZone);
     const keyFingerprint = fingerprinter(secrets.fingerprintKey, 'key');
     this.scanner = new CredentialScanner(keyFingerprint, { rollingBase: rollingBase(createHmac('sha256', secrets.fingerprintKey).update('rolling').digest()) });
     this.refreshStoredKeys();

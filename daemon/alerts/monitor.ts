@@ -19,9 +19,12 @@ export class Monitor {
   private readonly bus: EventBus;
   private readonly pendingSpend = new Map<string, Extract<DaemonEvent, { type: 'spend' }>>();
   private spendTimer: NodeJS.Timeout | null = null;
+  /** The daemon's time zone (settings.timeZone), the reset day in alerts is named in. */
+  private readonly timeZone: () => string;
 
-  constructor(alerts: Alerts, detectors: Detectors, registry: Registry, bus: EventBus) {
+  constructor(alerts: Alerts, detectors: Detectors, registry: Registry, bus: EventBus, timeZone: () => string) {
     this.alerts = alerts;
+    this.timeZone = timeZone;
     this.detectors = detectors;
     this.registry = registry;
     this.bus = bus;
@@ -33,7 +36,7 @@ export class Monitor {
 
   /** Spend moved from `before` to `after` (micro-dollars) for an integration, or all of them (null). */
   spend(subject: string | null, before: Micros, after: Micros, cap: Micros, period: Period): void {
-    const draft = crossedThreshold(subject, before, after, cap, period.id, period.resetsAt);
+    const draft = crossedThreshold(subject, before, after, cap, period.id, period.resetsAt, this.timeZone());
     if (draft) this.alerts.raise(draft);
     if (subject !== null) this.announceSpend(subject, after, cap);
   }
@@ -50,7 +53,7 @@ export class Monitor {
   }
 
   capReached(subject: string | null, spent: Micros, cap: Micros, period: Period): void {
-    this.alerts.raise(capReached(subject, spent, cap, period.id, period.resetsAt));
+    this.alerts.raise(capReached(subject, spent, cap, period.id, period.resetsAt, this.timeZone()));
   }
 
   /** The provider answered 401/403: the key is rejected, so the integration stops until the operator acts. */

@@ -1,7 +1,7 @@
 // The integrations register: a human-readable document of what is approved, why, for which
 // account, by whom and when, kept current by the daemon in its data folder. No secrets.
 import { renameSync, writeFileSync } from 'node:fs';
-import { formatUsd } from '../money.ts';
+import { usdOfMicros } from '../money.ts';
 import type { Integration } from './integration.ts';
 
 const iso = (at: number | null): string => (at === null ? '—' : new Date(at).toISOString());
@@ -27,7 +27,7 @@ export function renderRegister(integrations: readonly Integration[], at: number)
       `- Account (assistant-owned): ${s.account}`,
       `- Host: ${s.baseUrl}${s.template ? ` (template ${s.template})` : ''}`,
       `- Routes: ${s.routes.map((r) => `\`${r.method} ${r.path}\``).join(', ')}`,
-      `- Monthly cap: ${formatUsd(i.cap)} USD; at most ${formatUsd(i.pricing.max)} USD a call`,
+      `- Monthly cap: ${usdOfMicros(i.cap)}; at most ${usdOfMicros(i.pricing.max)} a call`,
       `- Rate limit: ${s.rateLimit.perMinute}/min, ${s.rateLimit.concurrent} at once`,
       `- Approved by ${i.approvedBy} on ${iso(i.approvedAt)}; last changed ${iso(i.updatedAt)}`,
       `- Key: ${i.keySetAt === null ? 'not set' : `in the OS keychain since ${iso(i.keySetAt)}`}`,

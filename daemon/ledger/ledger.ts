@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/log.ts';
 import type { AuditEntry } from '../audit/record.ts';
 import type { Db } from '../db/open.ts';
 import { TollgateError } from '../errors.ts';
-import { formatUsd, type Micros } from '../money.ts';
+import { type Micros, usdOfMicros } from '../money.ts';
 import type { Calendar, Period } from '../period.ts';
 
 export interface Reservation {
@@ -156,19 +156,19 @@ export class Ledger {
     const s = session && this.sessionUsage(session.id);
     if (t.spent + t.reserved + amount > caps.integration) {
       throw new BudgetExhausted('integration',
-        `The monthly cap of ${formatUsd(caps.integration)} USD for ${call.integration} would be crossed ` +
-        `(spent ${formatUsd(t.spent)}, in flight ${formatUsd(t.reserved)}, this call reserves up to ${formatUsd(amount)}). ` +
+        `The monthly cap of ${usdOfMicros(caps.integration)} for ${call.integration} would be crossed ` +
+        `(spent ${usdOfMicros(t.spent)}, in flight ${usdOfMicros(t.reserved)}, this call reserves up to ${usdOfMicros(amount)}). ` +
         `It resets on ${new Date(period.resetsAt).toISOString()}. Wait for the reset, or propose a higher cap (POST /v1/proposals).`);
     }
     if (caps.global !== null && this.global.spent + this.global.reserved + amount > caps.global) {
       throw new BudgetExhausted('global',
-        `The global cap of ${formatUsd(caps.global)} USD over all integrations would be crossed. ` +
+        `The global cap of ${usdOfMicros(caps.global)} over all integrations would be crossed. ` +
         `It resets on ${new Date(period.resetsAt).toISOString()}. Wait for the reset, or ask the operator.`);
     }
     if (session && s && session.budget !== null && s.spent + s.reserved + amount > session.budget) {
       throw new BudgetExhausted('session',
-        `The session budget of ${formatUsd(session.budget)} USD would be crossed ` +
-        `(spent ${formatUsd(s.spent)}, in flight ${formatUsd(s.reserved)}, this call reserves up to ${formatUsd(amount)}). ` +
+        `The session budget of ${usdOfMicros(session.budget)} would be crossed ` +
+        `(spent ${usdOfMicros(s.spent)}, in flight ${usdOfMicros(s.reserved)}, this call reserves up to ${usdOfMicros(amount)}). ` +
         'It does not reset: the operator can start a new session with a higher budget.');
     }
     const day = this.calendar.dayAt(call.at).id;

@@ -3,7 +3,7 @@
 // (daemon/pricing/bound.ts); any other call reserves its integration's maximum.
 import { TollgateError } from '../errors.ts';
 import type { Integration } from '../integrations/integration.ts';
-import { formatUsd, type Micros, usdToMicros } from '../money.ts';
+import { type Micros, usdOfMicros, usdToMicros } from '../money.ts';
 import { requestBound, withOutputLimit } from '../pricing/bound.ts';
 import type { TokensPricingSpec } from '../integrations/schema.ts';
 import { priceOf } from '../pricing/prices.ts';
@@ -83,8 +83,8 @@ function modelCall(integration: Integration, format: TokenFormat, { models, defa
   }
   if (bound.cost > max) {
     throw new TollgateError('budget_exhausted',
-      `This request may cost up to ${formatUsd(bound.cost)} USD (${bound.inputTokens} input and ${bound.outputTokens} output tokens of ${model} at most), ` +
-      `more than the ${formatUsd(max)} USD one call of ${integration.name} may cost. Send less or lower its output limit; the operator can raise maxPerRequestUsd.`);
+      `This request may cost up to ${usdOfMicros(bound.cost)} (${bound.inputTokens} input and ${bound.outputTokens} output tokens of ${model} at most), ` +
+      `more than the ${usdOfMicros(max)} one call of ${integration.name} may cost. Send less or lower its output limit; the operator can raise maxPerRequestUsd.`);
   }
   const reserve = bound.cost;
   return {

@@ -58,7 +58,7 @@ describe('every place that shows money uses it', () => {
     expect(tray.menu).toContainEqual({ kind: 'label', text: 'search: $0.015 / $10.00' });
     expect(tray.tooltip).toBe('Tollgate: all well ($0.015 this period)');
     expect(usdOf(spent, cap)).toBe('$0.015 of $10.00');
-    const alert = crossedThreshold('search', 0, 5_000_000, 10_000_000, '2026-12-01', Date.parse('2027-01-01T00:00:00Z'));
+    const alert = crossedThreshold('search', 0, 5_000_000, 10_000_000, '2026-12-01', Date.parse('2027-01-01T00:00:00Z'), 'UTC');
     expect(alert?.message).toMatch(/^\$5\.00 of \$10\.00 spent this period by search\./);
   });
 

@@ -14,7 +14,7 @@ import { ControlError, TollgateError } from '../../errors.ts';
 import { NAME_PATTERN } from '../../integrations/schema.ts';
 import { LEDGER_URL_ACCOUNT } from '../../keychain/daemon-secrets.ts';
 import { type Keychain, KeychainUnavailableError } from '../../keychain/keychain.ts';
-import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../../money.ts';
+import { type Micros, microsToUsd, usdOfMicros, usdToMicros } from '../../money.ts';
 import { isValidTimeZone } from '../../period.ts';
 import { checkUrl, createPool, describeUrl } from './connection.ts';
 import { migrateShared } from './migrations.ts';
@@ -149,9 +149,9 @@ export class SharedBudgets implements SharedGate {
     if (result.reason === 'no_budget') {
       throw new TollgateError('ledger_unavailable', `The shared ledger has no budget named ${budget}. The operator creates it with PUT /v1/ledger/budgets/${budget} (tollgate ledger budget).`);
     }
-    this.raiseOnce(conn, capReached(subject(budget), result.cap, result.cap, result.period, result.resetsAt));
+    this.raiseOnce(conn, capReached(subject(budget), result.cap, result.cap, result.period, result.resetsAt, this.d.period().timeZone));
     throw new TollgateError('budget_exhausted',
-      `The shared budget ${budget} of ${formatUsd(result.cap)} USD, shared by several machines, would be crossed (this call reserves up to ${formatUsd(q.amount)}). ` +
+      `The shared budget ${budget} of ${usdOfMicros(result.cap)}, shared by several machines, would be crossed (this call reserves up to ${usdOfMicros(q.amount)}). ` +
       `It resets on ${new Date(result.resetsAt).toISOString()}. Wait for the reset, or ask the operator.`);
   }
 
@@ -165,7 +165,7 @@ export class SharedBudgets implements SharedGate {
   private settled(conn: Connection, cost: Micros, budgets: Settled[]): void {
     this.up();
     for (const s of budgets) {
-      const draft = crossedThreshold(subject(s.budget), s.spent - cost, s.spent, s.cap, s.period, s.resetsAt);
+      const draft = crossedThreshold(subject(s.budget), s.spent - cost, s.spent, s.cap, s.period, s.resetsAt, this.d.period().timeZone);
       if (draft) this.raiseOnce(conn, draft);
     }
   }

@@ -459,7 +459,7 @@ describe('budget and rate limits', () => {
     expect(h.upstream.requests.length - before).toBe(4);
     const r = await h.call('capped', '/res/v1/web/search?q=5');
     const id = expectRefusal(r, 'budget_exhausted');
-    expect(r.json.error.message).toMatch(/0\.020000 USD/);
+    expect(r.json.error.message).toMatch(/^The monthly cap of \$0\.02 for capped would be crossed \(spent \$0\.02, in flight \$0\.00, this call reserves up to \$0\.005\)/);
     expect(r.json.error.message).toMatch(/POST \/v1\/proposals/);
     await expectAudited(h, id, 'budget_exhausted', { integration: 'capped', costUsd: 0 });
     expect(h.upstream.requests.length - before).toBe(4);

@@ -246,7 +246,7 @@ describe('sessions', () => {
       expect(r.ok).toBe(7);
       expect(r.refused).toHaveLength(93);
       expect(r.reached).toBe(7);
-      expect(r.refused[0]!.json.error.message).toMatch(/^The session budget of 0\.070000 USD would be crossed \(spent [\d.]+, in flight [\d.]+, this call reserves up to 0\.010000\)\. It does not reset: the operator can start a new session with a higher budget\.$/);
+      expect(r.refused[0]!.json.error.message).toMatch(/^The session budget of \$0\.07 would be crossed \(spent \$[\d.]+, in flight \$[\d.]+, this call reserves up to \$0\.01\)\. It does not reset: the operator can start a new session with a higher budget\.$/);
       expect((await h.control('GET', `/v1/sessions/${id}`)).json).toMatchObject({ spentUsd: 0.07, reservedUsd: 0, remainingUsd: 0, calls: 100 });
       const spend = (await h.control('GET', '/v1/spend')).json.integrations.find((i: { name: string }) => i.name === 'cent');
       expect(spend).toMatchObject({ spentUsd: 0.07, reservedUsd: 0 });
@@ -261,7 +261,7 @@ describe('sessions', () => {
       h.upstream.setHandler(late(50, json(200, { ok: true })));
       const r = await burst(c, 'capped');
       expect([r.ok, r.refused.length, r.reached]).toEqual([5, 95, 5]);
-      expect(r.refused[0]!.json.error.message).toMatch(/^The monthly cap of 0\.050000 USD for capped would be crossed/);
+      expect(r.refused[0]!.json.error.message).toMatch(/^The monthly cap of \$0\.05 for capped would be crossed/);
       expect((await h.control('GET', `/v1/sessions/${id}`)).json).toMatchObject({ spentUsd: 0.05, reservedUsd: 0 });
     });
 
@@ -274,7 +274,7 @@ describe('sessions', () => {
       h.upstream.setHandler(late(50, json(200, { ok: true })));
       const r = await burst(c, 'wide');
       expect([r.ok, r.refused.length, r.reached]).toEqual([9, 91, 9]);
-      expect(r.refused[0]!.json.error.message).toMatch(/^The global cap of [\d.]+ USD over all integrations would be crossed/);
+      expect(r.refused[0]!.json.error.message).toMatch(/^The global cap of \$[\d.,]+ over all integrations would be crossed/);
       expect((await h.control('GET', `/v1/sessions/${id}`)).json).toMatchObject({ spentUsd: 0.09, reservedUsd: 0 });
       await h.control('PATCH', '/v1/settings', { globalCapUsd: null });
     });
