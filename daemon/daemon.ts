@@ -67,6 +67,8 @@ export class Daemon {
   readonly recovered: number;
   private settings: Settings;
   private readonly scanner: CredentialScanner;
+  /** The shared ledger's database password, known to the scanner as a stored key is (in memory only). */
+  private ledgerPassword: StoredKey | null = null;
   /** Ours to replace when the timeouts change; null when the caller injected one. */
   private ownDispatcher: Dispatcher | null;
 
@@ -110,6 +112,10 @@ export class Daemon {
       machine: () => this.settings.machineName,
       period: () => ({ timeZone: this.settings.timeZone, resetDay: this.settings.resetDay }),
       raise: (alert) => this.alerts.raise(alert),
+      password: (password) => {
+        this.ledgerPassword = password === null ? null : { fingerprint: keyFingerprint(password), length: password.length, rolling: this.scanner.rollingHash(password) };
+        this.refreshStoredKeys();
+      },
     });
     this.pipeline = new Pipeline({
       clock,
@@ -174,6 +180,7 @@ export class Daemon {
     const secrets = await loadDaemonSecrets(opts.keychain);
     const daemon = new Daemon(opts, secrets);
     await daemon.checkAnchor();
+    await daemon.shared.load();
     // Not awaited: a database that is away must not keep the daemon (and local integrations) from starting.
     void daemon.shared.start();
     return daemon;
@@ -183,11 +190,12 @@ export class Daemon {
     return this.settings;
   }
 
-  /** Every stored key's fingerprint, decommissioned and rotated-out ones too: a leaked old key must not leave either. */
+  /** Every stored key's fingerprint, decommissioned and rotated-out ones too: a leaked old key must not leave either. And the ledger's password. */
   private refreshStoredKeys(): void {
-    this.scanner.setStoredKeys(this.db.prepare(`SELECT key_fingerprint AS fingerprint, key_length AS length, key_rolling AS rolling
+    const keys = this.db.prepare(`SELECT key_fingerprint AS fingerprint, key_length AS length, key_rolling AS rolling
       FROM integrations WHERE key_fingerprint IS NOT NULL
-      UNION SELECT fingerprint, length, rolling FROM retired_keys`).all() as StoredKey[]);
+      UNION SELECT fingerprint, length, rolling FROM retired_keys`).all() as StoredKey[];
+    this.scanner.setStoredKeys(this.ledgerPassword ? [...keys, this.ledgerPassword] : keys);
   }
 
   /** An assistant's proposal: stored, announced, never acted on by itself. */

@@ -20,6 +20,12 @@ export function describeUrl(url: string): string {
   return `${decodeURIComponent(u.username) || '(default user)'} @ ${where} / ${decodeURIComponent(u.pathname.slice(1)) || '(default database)'}`;
 }
 
+/** The database password a connection string holds (in its user part or a password parameter), if any. */
+export function urlPassword(url: string): string | null {
+  const u = new URL(url);
+  return (u.password ? decodeURIComponent(u.password) : u.searchParams.get('password')) || null;
+}
+
 /**
  * A postgresql:// URL. Over the network it must use TLS with the server's certificate verified:
  * a Unix socket or loopback needs none; any other host gets verify-full unless it says

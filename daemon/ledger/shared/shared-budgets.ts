@@ -16,7 +16,7 @@ import { LEDGER_URL_ACCOUNT } from '../../keychain/daemon-secrets.ts';
 import { type Keychain, KeychainUnavailableError } from '../../keychain/keychain.ts';
 import { type Micros, microsToUsd, usdOfMicros, usdToMicros } from '../../money.ts';
 import { isValidTimeZone } from '../../period.ts';
-import { checkUrl, createPool, describeUrl } from './connection.ts';
+import { checkUrl, createPool, describeUrl, urlPassword } from './connection.ts';
 import { migrateShared } from './migrations.ts';
 import { type BudgetView, PostgresLedger, type Settled, type SharedReservation } from './postgres-ledger.ts';
 
@@ -44,6 +44,8 @@ export interface SharedBudgetsDeps {
   /** The period of a budget created from this machine, unless the operator gives one: the daemon's own. */
   period: () => { timeZone: string; resetDay: number };
   raise: (alert: AlertDraft) => void;
+  /** The database password in use changed (null: none): the credential scanner blocks it in requests, like a stored key. */
+  password: (password: string | null) => void;
 }
 
 export const connectSchema = z.strictObject({ url: z.string().min(1).max(2000) });
@@ -107,6 +109,18 @@ export class SharedBudgets implements SharedGate {
 
   constructor(deps: SharedBudgetsDeps) {
     this.d = deps;
+  }
+
+  /**
+   * At start, before any call is taken: the connection string from the keychain (no connection
+   * yet), so that its password is blocked in requests from the first one.
+   */
+  async load(): Promise<void> {
+    try {
+      await this.connection();
+    } catch {
+      // None set up, or the keychain did not answer: read again on first use.
+    }
   }
 
   /** At start: connects if a ledger is set up, and settles what this machine's last run left open. */
@@ -198,7 +212,7 @@ export class SharedBudgets implements SharedGate {
       throw e;
     }
     const old = this.conn;
-    this.conn = conn;
+    this.use(conn);
     await old?.pool.end().catch(() => undefined);
     return this.view();
   }
@@ -212,7 +226,7 @@ export class SharedBudgets implements SharedGate {
       throw e;
     }
     const old = this.conn;
-    this.conn = null;
+    this.use(null);
     // What this run leaves open is this machine's earlier run once it connects again: settled at its amount.
     this.run = randomUUID();
     this.unsettled.length = 0;
@@ -272,23 +286,16 @@ export class SharedBudgets implements SharedGate {
     return { url, pool, ledger: new PostgresLedger(pool), ready: null };
   }
 
+  /** The connection from now on; the scanner is told its password. */
+  private use<C extends Connection | null>(conn: C): C {
+    this.conn = conn;
+    this.d.password(conn && urlPassword(conn.url));
+    return conn;
+  }
+
   /** The connection, migrated and recovered; refused ledger_unavailable when there is none or it cannot be reached. */
   private async ready(): Promise<Connection> {
-    if (!this.conn) {
-      let url: string | null;
-      try {
-        url = await this.d.keychain.get(LEDGER_URL_ACCOUNT);
-      } catch (e) {
-        throw this.unreachable(e);
-      }
-      // The daemon stopped while the keychain answered: no pool is opened for nobody.
-      if (this.closed) throw new TollgateError('ledger_unavailable');
-      if (!url) {
-        throw new TollgateError('ledger_unavailable', 'No shared ledger is set up on this machine, and this integration draws on a shared budget. The operator sets one up with PUT /v1/ledger (tollgate ledger connect).');
-      }
-      this.conn ??= this.open(url);
-    }
-    const conn = this.conn;
+    const conn = await this.connection();
     conn.ready ??= this.prepare(conn).catch((e: unknown) => {
       conn.ready = null;
       throw e;
@@ -299,6 +306,24 @@ export class SharedBudgets implements SharedGate {
       throw this.unreachable(e);
     }
     return conn;
+  }
+
+  /** The connection set up, its URL read from the keychain when there is none yet (not connected by this). */
+  private async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
+    let url: string | null;
+    try {
+      url = await this.d.keychain.get(LEDGER_URL_ACCOUNT);
+    } catch (e) {
+      throw this.unreachable(e);
+    }
+    // The daemon stopped while the keychain answered: no pool is opened for nobody.
+    if (this.closed) throw new TollgateError('ledger_unavailable');
+    if (!url) {
+      throw new TollgateError('ledger_unavailable', 'No shared ledger is set up on this machine, and this integration draws on a shared budget. The operator sets one up with PUT /v1/ledger (tollgate ledger connect).');
+    }
+    // Another call may have read it meanwhile.
+    return this.conn ?? this.use(this.open(url));
   }
 
   private async prepare(conn: Connection): Promise<void> {

@@ -41,6 +41,7 @@ describe('a shared ledger that does not answer', () => {
     const shared = new SharedBudgets({
       keychain: memoryKeychain({ [LEDGER_URL_ACCOUNT]: url }), clock: { now: () => Date.now() },
       machine: () => 'laptop', period: () => ({ timeZone: 'UTC', resetDay: 1 }), raise: (a) => void alerts.push(a),
+      password: () => undefined,
     });
     try {
       const call = { budgets: ['team'], integration: 'exa', amount: 5_000 };
