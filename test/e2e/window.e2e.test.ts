@@ -1,7 +1,8 @@
 // The operator's window in real headless Chromium, bridged to a real daemon (real keychain,
 // SQLite on disk, an HTTPS upstream on 127.0.0.1): add an integration from a template with its
-// key, watch spend move as the assistant calls, acknowledge the critical alert, approve a
-// proposal, decommission. A screenshot of each page goes to test/artifacts/.
+// key, watch spend move as the assistant calls, acknowledge the critical alert, then a tier's
+// backlog at once, approve a proposal, decommission. A screenshot of each page goes to
+// test/artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,22 @@ describe('the Tollgate window, driven in Chromium', () => {
     expect(open.json.alerts.map((a: { title: string }) => a.title)).not.toContain('Spend cap reached: brave-search');
   });
 
+  it('acknowledges a tier\'s open alerts at once with "Acknowledge all"', async () => {
+    for (const n of [1, 2]) h.daemon.alerts.raise({ tier: 'warning', kind: 'test', dedupeKey: `e2e:${n}`, integration: null, title: `Backlog ${n}`, message: 'Nothing to do.' });
+    const warning = page.getByRole('region', { name: 'Warning' });
+    // The daemon's alert events reach the page without a reload.
+    for (const n of [1, 2]) await warning.getByRole('article', { name: `Backlog ${n}` }).waitFor({ timeout: 10_000 });
+    const openWarnings = async () => ((await h.control('GET', '/v1/alerts?tier=warning&open=true')).json.alerts as { title: string }[]).map((a) => a.title);
+    const before = await openWarnings();
+    expect(before).toEqual(expect.arrayContaining(['Backlog 1', 'Backlog 2']));
+    await warning.getByRole('button', { name: `Acknowledge all ${before.length}` }).click();
+    await page.getByRole('status').filter({ hasText: `Acknowledged ${before.length} alerts.` }).waitFor();
+    for (const n of [1, 2]) await warning.getByRole('article', { name: `Backlog ${n}` }).getByText(/^Acknowledged /).waitFor();
+    await expect(warning.getByRole('button', { name: /^Acknowledge all/ }).count()).resolves.toBe(0);
+    await shot('05b-alerts-acknowledged-all');
+    expect(await openWarnings()).toEqual([]);
+  });
+
   it('approves the assistant\'s proposal to raise the cap, after the confirmation', async () => {
     const proposed = await h.agent('POST', '/v1/proposals', {
       body: JSON.stringify({ kind: 'raise_cap', integration: 'brave-search', monthlyCapUsd: 1, justification: 'A longer literature review this month' }),
@@ -178,7 +195,7 @@ describe('the Tollgate window, driven in Chromium', () => {
     expect(bridge.confirmations.at(-1)).toEqual({
       title: 'Change Tollgate settings',
       widens: false,
-      details: [expect.stringMatching(/^globalCapUsd: .*100/), expect.stringMatching(/^activeHours: .*09:00.*17:00/)],
+      details: [expect.stringMatching(/^Global cap .*: none → \$100\.00$/), 'Active hours: off → 09:00–17:00 Mon–Fri'],
     });
     expect((await h.control('GET', '/v1/settings')).json.settings).toMatchObject({ globalCapUsd: 100, activeHours: { start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5] } });
     await shot('10-settings');
@@ -192,7 +209,7 @@ describe('the Tollgate window, driven in Chromium', () => {
     } finally {
       bridge.answer = true;
     }
-    expect(bridge.confirmations.at(-1)).toMatchObject({ details: [expect.stringMatching(/^globalCapUsd: /)], widens: true });
+    expect(bridge.confirmations.at(-1)).toMatchObject({ details: [expect.stringMatching(/^Global cap .*: \$100\.00 → none$/)], widens: true });
     expect((await h.control('GET', '/v1/settings')).json.settings.globalCapUsd).toBe(100);
     expect(await form.getByLabel('Cap the spend of all integrations together').isChecked()).toBe(false);
     await form.getByRole('button', { name: 'Discard changes' }).click();
