@@ -250,12 +250,56 @@ function sharedBudgetText(name: string, was?: string): string {
   return `Shared budget: ${was ? `${was} → ` : ''}${name} (its calls also reserve against it, with the other machines that draw on it)`;
 }
 
+/** What each setting is called in the confirmation, and how its values read. */
+const SETTINGS_TEXT: { [K in keyof Settings]: [label: string, show: (value: Settings[K]) => string] } = {
+  timeZone: ['Time zone (spend periods and active hours are read in it)', (z) => z],
+  resetDay: ['Day of the month caps reset on', (d) => String(d)],
+  globalCapUsd: ['Global cap (all integrations together, a period)', (cap) => (cap === null ? 'none' : usd(cap))],
+  activeHours: ['Active hours', (h) => (h === null ? 'off' : `${h.start}–${h.end} ${daysText(h.days)}`)],
+  maxRequestBytes: ['Largest request body', (n) => sizeText(n)],
+  maxResponseBytes: ['Largest response body', (n) => sizeText(n)],
+  fullSync: ['Every write forced to disk (survives a power cut; slower)', (on) => (on ? 'on' : 'off')],
+  machineName: ["This machine's name in the shared ledger", (name) => name],
+  globalSharedBudget: ['Shared budget every call of this machine also draws on', (name) => name ?? 'none'],
+  upstreamTimeouts: ['Provider timeouts', (t) => `connect ${msText(t.connectMs)}, headers ${msText(t.headersMs)}, body ${msText(t.bodyMs)}`],
+};
+
+function settingText<K extends keyof Settings>(key: K, before: Settings[K], after: unknown): string {
+  const [label, show] = SETTINGS_TEXT[key];
+  return `${label}: ${show(before)} → ${show(after as Settings[K])}`;
+}
+
+// Monday first, as a week reads; Settings' `days` count from Sunday (0).
+const WEEK = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** "Mon–Fri", "Mon, Wed, Fri–Sun", "every day": runs of three days or more as a range. */
+function daysText(days: number[]): string {
+  const ordered = [...new Set(days)].map((d) => (d + 6) % 7).sort((x, y) => x - y);
+  if (ordered.length === 7) return 'every day';
+  const runs: number[][] = [];
+  for (const d of ordered) {
+    const run = runs.at(-1);
+    if (run && run.at(-1) === d - 1) run.push(d);
+    else runs.push([d]);
+  }
+  return runs.map((r) => (r.length >= 3 ? `${WEEK[r[0]!]}–${WEEK[r.at(-1)!]}` : r.map((d) => WEEK[d]).join(', '))).join(', ');
+}
+
+/** A size exactly: in MB or KB where it is a whole number of them, else in bytes. */
+function sizeText(n: number): string {
+  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
+  if (n % 1024 === 0) return `${n / 1024} KB`;
+  return `${n.toLocaleString('en-US')} bytes`;
+}
+
+const msText = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
 function describeSettings(before: Settings, change: Partial<Settings>): ChangeDescription {
   const details: string[] = [];
   let widens = false;
   for (const [key, value] of Object.entries(change) as [keyof Settings, unknown][]) {
     if (JSON.stringify(before[key]) === JSON.stringify(value)) continue;
-    details.push(`${key}: ${JSON.stringify(before[key])} → ${JSON.stringify(value)}`);
+    details.push(settingText(key, before[key], value));
     if (key === 'globalCapUsd') widens ||= value === null || (before.globalCapUsd !== null && (value as number) > before.globalCapUsd);
     if (key === 'maxRequestBytes' || key === 'maxResponseBytes') widens ||= (value as number) > before[key];
     // Every call of this machine leaves the fleet's budget it was held by.

@@ -2,7 +2,8 @@
 // window's native dialog both show describeChange(), so it names everything a change allows.
 import { describe, expect, it } from 'vitest';
 import { describeChange } from '../../../daemon/client/changes.ts';
-import type { IntegrationSpec, IntegrationView, Proposal } from '../../../daemon/control-types.ts';
+import type { IntegrationSpec, IntegrationView, Proposal, Settings } from '../../../daemon/control-types.ts';
+import { defaultSettings } from '../../../daemon/settings.ts';
 import { loadTemplates } from '../../../daemon/integrations/templates.ts';
 
 const templates = loadTemplates();
@@ -125,5 +126,50 @@ describe('setting a key says what happens to a suspension, as the daemon does it
 
   it('an active integration without a key can make calls once it has one', () => {
     expect(describeChange({ kind: 'set_key', integration: view({ keySet: false, keySetAt: null }) }).details).toContain('search can make calls from now on.');
+  });
+});
+
+describe('a settings change reads in words, and widens as before', () => {
+  const before = { ...defaultSettings(), timeZone: 'Europe/Berlin' };
+  const settings = (change: Partial<Settings>) => describeChange({ kind: 'settings', before, change });
+
+  it('names each setting and its values as the operator knows them', () => {
+    const d = settings({
+      globalCapUsd: 100, activeHours: { start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5] }, timeZone: 'Asia/Tokyo', resetDay: 15,
+      maxRequestBytes: 512 * 1024, maxResponseBytes: 1536 * 1024, fullSync: true, upstreamTimeouts: { connectMs: 5_000, headersMs: 30_000, bodyMs: 1_500 },
+    });
+    expect(d).toEqual({
+      title: 'Change Tollgate settings',
+      widens: false,
+      details: [
+        'Global cap (all integrations together, a period): none → $100.00',
+        'Active hours: off → 09:00–17:00 Mon–Fri',
+        'Time zone (spend periods and active hours are read in it): Europe/Berlin → Asia/Tokyo',
+        'Day of the month caps reset on: 1 → 15',
+        'Largest request body: 1 MB → 512 KB',
+        'Largest response body: 10 MB → 1536 KB',
+        'Every write forced to disk (survives a power cut; slower): off → on',
+        'Provider timeouts: connect 10 s, headers 30 s, body 60 s → connect 5 s, headers 30 s, body 1500 ms',
+      ],
+    });
+    expect(d.details.join('\n')).not.toMatch(/globalCapUsd|null|[{}]/);
+  });
+
+  it('weekdays as ranges, from Monday', () => {
+    const hours = (days: number[]) => settings({ activeHours: { start: '22:00', end: '06:00', days } }).details[0];
+    expect(hours([0, 1, 2, 3, 4, 5, 6])).toBe('Active hours: off → 22:00–06:00 every day');
+    expect(hours([6, 0, 1, 3])).toBe('Active hours: off → 22:00–06:00 Mon, Wed, Sat, Sun');
+    expect(hours([3, 4, 5, 6, 0])).toBe('Active hours: off → 22:00–06:00 Wed–Sun');
+    expect(settings({ maxRequestBytes: 1_000_000 }).details).toEqual(['Largest request body: 1 MB → 1,000,000 bytes']);
+  });
+
+  it('widens on a higher or removed global cap and larger bodies, as before', () => {
+    const capped = describeChange({ kind: 'settings', before: { ...before, globalCapUsd: 50 }, change: { globalCapUsd: null } });
+    expect(capped).toMatchObject({ widens: true, details: ['Global cap (all integrations together, a period): $50.00 → none'] });
+    expect(describeChange({ kind: 'settings', before: { ...before, globalCapUsd: 50 }, change: { globalCapUsd: 60 } }).widens).toBe(true);
+    expect(describeChange({ kind: 'settings', before: { ...before, globalCapUsd: 50 }, change: { globalCapUsd: 40 } }).widens).toBe(false);
+    expect(settings({ maxResponseBytes: 20 * 1024 * 1024 }).widens).toBe(true);
+    expect(settings({ activeHours: null, timeZone: 'UTC', resetDay: 2, fullSync: false }).widens).toBe(false);
+    expect(settings({ timeZone: 'Europe/Berlin' }).details).toEqual(['Nothing changes.']);
   });
 });
