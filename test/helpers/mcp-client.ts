@@ -1,6 +1,8 @@
 // `tollgate mcp` as an MCP client runs it: a separate process spawned by the official SDK's stdio
-// client, exactly as clients are told to run it (`npx tollgate mcp` in the project folder).
-import { dirname } from 'node:path';
+// client, exactly as the README tells clients to run it: `/path/to/tollgate/resources/tollgate mcp`,
+// from a folder outside the project.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -17,9 +19,7 @@ export async function startMcp(agentSocket: string): Promise<Mcp> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
   env.TOLLGATE_AGENT_SOCKET = agentSocket;
-  // Exactly as an MCP client is told to run it: `npx tollgate mcp` in the project folder, with this Node first on PATH.
-  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
-  const transport = new StdioClientTransport({ command: 'npx', args: ['--no-install', 'tollgate', 'mcp'], cwd: PROJECT_ROOT, env, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: join(PROJECT_ROOT, 'resources', 'tollgate'), args: ['mcp'], cwd: tmpdir(), env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
   const errors: Error[] = [];
