@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { ZodError } from 'zod';
 import type { Daemon } from '../daemon.ts';
+import type { Integration } from '../integrations/integration.ts';
 import { VERSION } from '../version.ts';
 import { ERRORS, TollgateError } from '../errors.ts';
 import { microsToUsd, usdToMicros } from '../money.ts';
@@ -130,7 +131,8 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
 
   if (method === 'GET' && path === '/v1/health') return sendJson(res, 200, { ok: true, version: VERSION });
   if (method === 'GET' && path === '/v1/integrations') {
-    return sendJson(res, 200, session ? { integrations: integrationsView(daemon, session), session: sessionView(daemon, session) } : { integrations: integrationsView(daemon) });
+    const integrations = await integrationsView(daemon, session);
+    return sendJson(res, 200, session ? { integrations, session: sessionView(daemon, session) } : { integrations });
   }
   if (method === 'POST' && path === '/v1/proposals') {
     let body: unknown;
@@ -155,14 +157,25 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
     `The agent socket has no ${method} ${path.slice(0, 100)}. It serves GET /v1/health, GET /v1/integrations, /v1/call/<name>/<path>, and proposals. Operator actions are not available here.`);
 }
 
-/** In a session: only its integrations, and what is left counts its budget too. */
-function integrationsView(daemon: Daemon, session?: CallSession): unknown[] {
+/**
+ * In a session: only its integrations, and what is left counts its budget too. On a shared budget
+ * (several machines) what is left counts that too; `sharedLedger` says whether it could be read
+ * (while it cannot, its calls are refused ledger_unavailable and only this machine's caps are counted).
+ */
+async function integrationsView(daemon: Daemon, session?: CallSession): Promise<unknown[]> {
   const now = daemon.clock.now();
   const globalCapUsd = daemon.settingsNow.globalCapUsd;
   const globalCap = globalCapUsd === null ? null : usdToMicros(globalCapUsd);
   const budget = session ? { session: { id: session.id, budget: session.budget } } : {};
-  return daemon.registry.live().filter((i) => !session?.integrations || session.integrations.has(i.name)).map((i) => {
+  const live = daemon.registry.live().filter((i) => !session?.integrations || session.integrations.has(i.name));
+  const sharedOf = (i: Integration): string[] => [i.spec.sharedBudget, daemon.settingsNow.globalSharedBudget].filter((b) => typeof b === 'string');
+  const names = [...new Set(live.flatMap(sharedOf))];
+  const sharedLeft = names.length ? await daemon.shared.remaining(names) : null;
+  return live.map((i) => {
     const u = daemon.ledger.usage(i.id, now);
+    const local = daemon.ledger.remaining(i.id, { integration: i.cap, global: globalCap, ...budget }, now);
+    const shared = sharedOf(i);
+    const readable = sharedLeft !== null && shared.every((b) => sharedLeft.has(b));
     return {
       name: i.name,
       purpose: i.spec.purpose,
@@ -171,8 +184,9 @@ function integrationsView(daemon: Daemon, session?: CallSession): unknown[] {
       period: u.period.id,
       spentUsd: microsToUsd(u.spent),
       capUsd: microsToUsd(i.cap),
-      remainingUsd: microsToUsd(daemon.ledger.remaining(i.id, { integration: i.cap, global: globalCap, ...budget }, now)),
+      remainingUsd: microsToUsd(Math.min(local, ...shared.map((b) => sharedLeft?.get(b) ?? Infinity))),
       resetsAt: new Date(u.period.resetsAt).toISOString(),
+      ...(shared.length ? { sharedLedger: readable ? 'available' : 'unavailable' } : {}),
     };
   });
 }

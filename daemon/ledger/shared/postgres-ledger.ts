@@ -193,6 +193,16 @@ export class PostgresLedger {
     return { count, amount };
   }
 
+  /** What each of these budgets has left in its current period (a budget that does not exist is not in the map). */
+  async remaining(names: string[], at: number): Promise<Map<string, Micros>> {
+    const { rows } = await this.pool.query<{ name: string; left: string }>(
+      `SELECT b.name, b.cap_micros - coalesce(bp.spent, 0) - coalesce(bp.reserved, 0) AS left
+       FROM budgets b CROSS JOIN LATERAL (SELECT tollgate_period(${AT}, b.time_zone, b.reset_day) AS period) cur
+       LEFT JOIN budget_periods bp ON bp.budget = b.name AND bp.period = cur.period
+       WHERE b.name = ANY($2::text[])`, [at, names]);
+    return new Map(rows.map((r) => [r.name, Math.max(0, Number(r.left))]));
+  }
+
   /** Every budget in its current period, with spend per machine and day and what is still open. */
   async view(at: number): Promise<BudgetView[]> {
     const budgets = await this.pool.query<{

@@ -133,13 +133,41 @@ export class SharedBudgets implements SharedGate {
   }
 
   async reserve(q: SharedCall): Promise<SharedReservation> {
-    if (this.downSince === null) return this.attempt(q);
-    // While it is away, one call at a time waits to find out whether it is back; the others are
-    // refused at once rather than each waiting out the connection timeout.
+    return this.oneAtATimeWhileDown(() => this.attempt(q));
+  }
+
+  /**
+   * What each budget named has left in its current period, for the agent's listing (one that does
+   * not exist is left out); null when the ledger cannot be used (none set up, or unreachable). Never throws.
+   */
+  async remaining(budgets: string[]): Promise<Map<string, Micros> | null> {
+    try {
+      return await this.oneAtATimeWhileDown(async () => {
+        const conn = await this.ready();
+        let left: Map<string, Micros>;
+        try {
+          left = await conn.ledger.remaining(budgets, this.d.clock.now());
+        } catch (e) {
+          throw this.unreachable(e);
+        }
+        this.up();
+        return left;
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * While the database is away, one caller at a time waits to find out whether it is back; the
+   * others are refused at once rather than each waiting out the connection timeout.
+   */
+  private async oneAtATimeWhileDown<T>(run: () => Promise<T>): Promise<T> {
+    if (this.downSince === null) return run();
     if (this.probing) throw new TollgateError('ledger_unavailable');
     this.probing = true;
     try {
-      return await this.attempt(q);
+      return await run();
     } finally {
       this.probing = false;
     }
