@@ -5,6 +5,7 @@ import { Loadable } from '../components/Loadable.tsx';
 import { OutcomeMessage } from '../components/OutcomeMessage.tsx';
 import { dateTime } from '../format.ts';
 import { useAction, useLoad } from '../hooks.ts';
+import { useDaemonTimeZone } from '../time-zone.ts';
 
 const TIERS: { tier: Tier; title: string; empty: string }[] = [
   { tier: 'critical', title: 'Critical', empty: 'No critical alerts.' },
@@ -18,6 +19,7 @@ const byUrgency = (a: Alert, b: Alert) => Number(a.ackedAt !== null) - Number(b.
 /** Alerts by tier. `highlight` is the alert a clicked notification asked to show. */
 export function Alerts({ highlight }: { highlight: number | null }) {
   const loaded = useLoad(() => api.alerts({ limit: 200 }), []);
+  const timeZone = useDaemonTimeZone();
   const { outcome, busy, attempt } = useAction();
   const ack = (id: number) => attempt(() => api.ackAlert(id), (a) => `Acknowledged: ${a.title}.`);
   // The open alerts shown, not every open one of the tier: one that arrived since is not acknowledged unseen.
@@ -46,7 +48,7 @@ export function Alerts({ highlight }: { highlight: number | null }) {
                     <ul className="alerts">
                       {inTier.map((a) => (
                         <li key={a.id}>
-                          <AlertItem alert={a} highlighted={a.id === highlight} busy={busy} onAck={() => ack(a.id)} />
+                          <AlertItem alert={a} timeZone={timeZone} highlighted={a.id === highlight} busy={busy} onAck={() => ack(a.id)} />
                         </li>
                       ))}
                     </ul>
@@ -61,7 +63,7 @@ export function Alerts({ highlight }: { highlight: number | null }) {
   );
 }
 
-function AlertItem({ alert: a, highlighted, busy, onAck }: { alert: Alert; highlighted: boolean; busy: boolean; onAck(): void }) {
+function AlertItem({ alert: a, timeZone, highlighted, busy, onAck }: { alert: Alert; timeZone: string | undefined; highlighted: boolean; busy: boolean; onAck(): void }) {
   const heading = useId();
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -82,11 +84,11 @@ function AlertItem({ alert: a, highlighted, busy, onAck }: { alert: Alert; highl
       <p>{a.message}</p>
       <p className="muted">
         {a.integration && <>{a.integration} · </>}
-        {a.count > 1 ? `${a.count} times, first ${dateTime(a.firstAt)}, last ${dateTime(a.lastAt)}` : dateTime(a.lastAt)}
+        {a.count > 1 ? `${a.count} times, first ${dateTime(a.firstAt, timeZone)}, last ${dateTime(a.lastAt, timeZone)}` : dateTime(a.lastAt, timeZone)}
       </p>
       {a.ackedAt === null
         ? <button type="button" onClick={onAck} disabled={busy}>Acknowledge</button>
-        : <p className="muted">Acknowledged {dateTime(a.ackedAt)}</p>}
+        : <p className="muted">Acknowledged {dateTime(a.ackedAt, timeZone)}</p>}
     </article>
   );
 }

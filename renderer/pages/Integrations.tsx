@@ -186,6 +186,7 @@ function IntegrationList({ list, spend, busy, open, suspend, resume, decommissio
               <IntegrationCard
                 integration={i}
                 spend={spend.integrations.find((s) => s.name === i.name)}
+                timeZone={spend.period.timeZone}
                 busy={busy}
                 actions={{
                   edit: () => open({ kind: 'edit', name: i.name }),
@@ -204,7 +205,7 @@ function IntegrationList({ list, spend, busy, open, suspend, resume, decommissio
           <summary>Decommissioned ({gone.length})</summary>
           <ul>
             {gone.map((i) => (
-              <li key={i.name}>{i.name}{i.decommissionedAt && <span className="muted"> — {date(i.decommissionedAt)}</span>}</li>
+              <li key={i.name}>{i.name}{i.decommissionedAt && <span className="muted"> — {date(i.decommissionedAt, spend.period.timeZone)}</span>}</li>
             ))}
           </ul>
         </details>

@@ -37,7 +37,8 @@ function SpendSection({ report }: { report: SpendReport }) {
     <section aria-labelledby="spend-title">
       <h2 id="spend-title">Spend this period</h2>
       <p className="muted">
-        Since {date(report.period.startsAt)}; caps reset on <strong>{date(report.period.resetsAt)}</strong>.
+        {/* Days of the daemon's time zone: in another one, midnight there can fall on the day before. */}
+        Since {date(report.period.startsAt, report.period.timeZone)}; caps reset on <strong>{date(report.period.resetsAt, report.period.timeZone)}</strong>.
       </p>
       {live.length === 0 ? (
         <>

@@ -52,7 +52,7 @@ export function Proposals({ onApprove }: { onApprove(proposal: Proposal): void }
                         <ProposalCard proposal={p} known={known}>
                           <p className="muted">
                             {p.status === 'approved' ? 'Approved' : 'Rejected'}
-                            {p.decidedAt !== null && ` ${dateTime(p.decidedAt)}`}
+                            {p.decidedAt !== null && ` ${dateTime(p.decidedAt, spend.period.timeZone)}`}
                             {p.decidedBy && ` by ${p.decidedBy}`}
                             {p.note && `: ${p.note}`}
                           </p>
@@ -72,6 +72,7 @@ export function Proposals({ onApprove }: { onApprove(proposal: Proposal): void }
 
 /** What the daemon has now, to set beside what is asked. */
 interface Known {
+  /** Its period carries the daemon's time zone, the moments are shown in. */
   spend: SpendReport;
   templates: Template[];
 }
@@ -86,7 +87,7 @@ function ProposalCard({ proposal: p, known, children }: { proposal: Proposal; kn
       {b.kind === 'raise_cap'
         ? <CapAsked integration={b.integration} askedUsd={b.monthlyCapUsd} spend={known.spend} />
         : <IntegrationAsked body={b} templates={known.templates} />}
-      <p className="muted">Asked {dateTime(p.createdAt)}</p>
+      <p className="muted">Asked {dateTime(p.createdAt, known.spend.period.timeZone)}</p>
       {children}
     </article>
   );

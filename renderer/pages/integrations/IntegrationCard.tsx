@@ -14,9 +14,11 @@ export interface CardActions {
 }
 
 /** A live integration (decommissioned ones are only listed by name) and what can be done to it. */
-export function IntegrationCard({ integration: i, spend, busy, actions }: {
+export function IntegrationCard({ integration: i, spend, timeZone, busy, actions }: {
   integration: IntegrationView;
   spend: SpendReport['integrations'][number] | undefined;
+  /** The daemon's, dates are shown in. */
+  timeZone: string;
   busy: boolean;
   actions: CardActions;
 }) {
@@ -35,7 +37,7 @@ export function IntegrationCard({ integration: i, spend, busy, actions }: {
         <dt>Account</dt>
         <dd>{i.spec.account}</dd>
         <dt>Key</dt>
-        <dd>{i.keySet ? `Set${i.keySetAt ? ` on ${date(i.keySetAt)}` : ''}` : 'Not set: calls are refused until it is'}</dd>
+        <dd>{i.keySet ? `Set${i.keySetAt ? ` on ${date(i.keySetAt, timeZone)}` : ''}` : 'Not set: calls are refused until it is'}</dd>
         <dt>Routes</dt>
         <dd>{i.spec.routes.map(describeRoute).join(', ')}</dd>
         <dt>Rate limit</dt>
