@@ -11,7 +11,7 @@ const value = (label: string) => (screen.getByLabelText(label) as HTMLInputEleme
 function factsOf(card: HTMLElement, name: string): Record<string, string> {
   const list = card.querySelector(`dl[aria-label="${name}"]`);
   if (!list) throw new Error(`no facts named ${name}`);
-  return Object.fromEntries([...list.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+  return Object.fromEntries([...list.querySelectorAll('dt')].map((dt) => [dt.textContent ?? '', dt.nextElementSibling?.textContent ?? '']));
 }
 
 describe('Proposals', () => {
