@@ -10,6 +10,7 @@
 //   npm run bench -- --scan            the credential scan of a 1 MiB request body alone (seconds; the suite has it too)
 //   npm run bench -- --model           the model-provider phase alone: streamed Messages calls, direct / Tollgate / Portkey (the suite has it too)
 //   npm run bench -- --status          `tollgate status` alone, as typed at a terminal, against a daemon (the suite has it too)
+//   npm run bench -- --ledger          the shared ledger: reserve/settle in PostgreSQL on loopback beside SQLite, three daemons on one shared budget
 //   options: --quick (smaller counts), --rounds N, --records N (with --scale), --verify (with --scale),
 //            --diagnose (adds two variants of the daemon, each with one piece swapped: an in-memory
 //            keychain, to tell the keychain read from the rest; one TLS context for all upstream
@@ -39,6 +40,7 @@ import { searchResult } from './lib/upstream-server.ts';
 import { type ModelResult, type ModelRig, runModel } from './model.ts';
 import { ensureNginx, startNginx } from './peers/nginx.ts';
 import { ensurePortkey, startPortkey } from './peers/portkey.ts';
+import { runLedger } from './ledger.ts';
 import { runScale } from './scale.ts';
 import { runScan, TARGET_SCAN_MS, type ScanResult } from './scan.ts';
 import { runStatus, TARGET_STATUS_MS, type StatusResult } from './status.ts';
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     scan: { type: 'boolean', default: false },
     model: { type: 'boolean', default: false },
     status: { type: 'boolean', default: false },
+    ledger: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     records: { type: 'string' },
@@ -581,6 +584,22 @@ async function statusOnly(cleanup: Cleanup): Promise<void> {
   log(`raw figures: ${writeResults(`${stamp()}-status`, { kind: 'status', machine: machine(), status, targets: rows })}`);
 }
 
+// --- --ledger: the shared ledger (issue 13) -----------------------------------------------------------------
+
+async function ledgerOnly(cleanup: Cleanup): Promise<void> {
+  const started = new Date();
+  log(`Tollgate bench --ledger, ${started.toISOString()}: ${CORES} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  const r = await rig(cleanup);
+  log(`upstream ${r.upstreamUrl} (pid ${r.upstream.pid}); the daemons ${daemonBuild()}`);
+  const caller = (agentSocket: string) => {
+    const { target, agent } = agentTarget('tollgate', agentSocket, 0);
+    return { call: target.call, close: () => agent.close() };
+  };
+  const ledger = await runLedger({ tmp: r.tmp, service: r.service, upstreamUrl: r.upstreamUrl, key: r.key, caFile: r.pki.caCertPath, env: DAEMON_ENV, caller },
+    { quick: args.quick, log, cleanup: (what, fn) => cleanup.add(what, fn) });
+  log(`raw figures: ${writeResults(`${stamp()}-ledger`, { kind: 'ledger', startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), ledger })}`);
+}
+
 // --- profile -----------------------------------------------------------------------------------------
 
 async function profile(cleanup: Cleanup): Promise<void> {
@@ -752,7 +771,7 @@ async function modelOnly(cleanup: Cleanup): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.help) {
-    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan | --model | --status] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
+    log('usage: npm run bench [-- --scale [--records N] [--verify] | --profile | --soak | --scan | --model | --status | --ledger] [--quick] [--rounds N] [--diagnose] [--daemon-env KEY=VALUE ...]');
     return;
   }
   if (args.rounds) COUNTS.rounds = Math.max(1, Math.min(10, Number(args.rounds) || 1));
@@ -783,6 +802,8 @@ async function main(): Promise<void> {
       await modelOnly(cleanup);
     } else if (args.status) {
       await statusOnly(cleanup);
+    } else if (args.ledger) {
+      await ledgerOnly(cleanup);
     } else {
       await suite(cleanup);
     }

@@ -23,9 +23,18 @@ export function postgresBinDir(): string | null {
 export const canRunPostgres = (): boolean =>
   postgresBinDir() !== null && (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status === 0);
 
+export interface PostgresOptions {
+  /** Also listen on 127.0.0.1 at this port (the bench: PostgreSQL on loopback, as over a network). */
+  port?: number;
+  /** Commits flushed to disk (PostgreSQL's default), as a real server does; tests leave it off to run faster. */
+  durable?: boolean;
+}
+
 export interface TestPostgres {
   /** A connection string to the database `postgres` over the socket. */
   url: string;
+  /** The same over TCP on 127.0.0.1, when a port was asked for. */
+  tcpUrl: string | null;
   /** The folder holding the socket (libpq's `host` for a socket). */
   socketDir: string;
   /** A new empty database, and the connection string to it. */
@@ -37,7 +46,7 @@ export interface TestPostgres {
   destroy(): void;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(opts: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found (Debian: apt-get install postgresql)');
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'));
@@ -56,12 +65,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '--no-instructions', '-E', 'UTF8']);
   // fsync off: a test cluster is thrown away; pg_ctl's "immediate" stop still keeps what was committed (the OS holds it).
-  const options = `-k ${dir} -c listen_addresses='' -c fsync=off -c max_connections=200`;
+  const listen = opts.port === undefined ? "-c listen_addresses=''" : `-c listen_addresses=127.0.0.1 -p ${opts.port}`;
+  const options = `-k ${dir} ${listen}${opts.durable ? '' : ' -c fsync=off'} -c max_connections=200`;
   const start = (): void => run('pg_ctl', ['start', '-D', data, '-w', '-l', join(dir, 'log'), '-o', options]);
   start();
-  const url = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(dir)}`;
+  // With a port, the socket's name carries it too.
+  const portParam = opts.port === undefined ? '' : `&port=${opts.port}`;
+  const url = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(dir)}${portParam}`;
   return {
     url,
+    tcpUrl: opts.port === undefined ? null : `postgresql://postgres@127.0.0.1:${opts.port}/postgres`,
     socketDir: dir,
     async createDatabase(name) {
       const { default: pg } = await import('pg');
@@ -72,7 +85,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         await client.end();
       }
-      return `postgresql://postgres@localhost/${encodeURIComponent(name)}?host=${encodeURIComponent(dir)}`;
+      return `postgresql://postgres@localhost/${encodeURIComponent(name)}?host=${encodeURIComponent(dir)}${portParam}`;
     },
     stop: () => run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']),
     start,
