@@ -18,7 +18,6 @@ import { PostgresLedger } from '../daemon/ledger/shared/postgres-ledger.ts';
 import { usdToMicros } from '../daemon/money.ts';
 import { Calendar } from '../daemon/period.ts';
 import { applyDurability, defaultSettings } from '../daemon/settings.ts';
-import type { LedgerView } from '../daemon/control-types.ts';
 import { deleteKeychainService } from '../test/helpers/daemon-process.ts';
 import { canRunPostgres, startPostgres } from '../test/helpers/postgres.ts';
 import { runLoad } from './lib/load.ts';
@@ -210,7 +209,7 @@ async function postgresEngines(pool: pg.Pool, n: { c1: number; c32: number; warm
 /** The shared budget's spend once nothing is reserved any more (the last settles land just after their answers). */
 async function settled(tg: TollgateUnderBench): Promise<number> {
   for (let i = 0; i < 100; i++) {
-    const view = await tg.control.call<LedgerView>('GET', '/v1/ledger');
+    const view = await tg.control.ledger();
     const b = view.budgets.find((x) => x.name === BUDGET);
     if (b && b.reservedUsd === 0) return b.spentUsd;
     await new Promise((r) => setTimeout(r, 100));

@@ -37,6 +37,25 @@ export interface SpendReport {
   periods: { period: string; integration: string; spentUsd: number; calls: number }[];
 }
 
+/** GET /v1/ledger: the connection and every shared budget, dollars at the edge. */
+export interface LedgerView {
+  configured: boolean;
+  reachable: boolean;
+  /** Where the database is, without the password. */
+  where: string | null;
+  machine: string;
+  error: string | null;
+  /** This machine's settles not written yet (the database was away): their reservations stay counted at full amount. */
+  pendingSettles: number;
+  budgets: {
+    name: string; monthlyCapUsd: number; timeZone: string; resetDay: number; period: string; resetsAt: string;
+    spentUsd: number; reservedUsd: number; remainingUsd: number;
+    machines: { machine: string; spentUsd: number; calls: number }[];
+    days: { day: string; machine: string; spentUsd: number; calls: number }[];
+    open: { machine: string; count: number; amountUsd: number; oldest: string }[];
+  }[];
+}
+
 export type VerifyResult = { ok: true; records: number } | { ok: false; records: number; firstBad: number };
 
 /** POST /v1/audit/accept-end: the log accepted as it stands; the anchor moved from one record to another. */

@@ -5,7 +5,7 @@
 // dead machine left open, once confirmed.
 import type { Command } from 'commander';
 import type { ChangeDescription } from '../client/changes.ts';
-import type { LedgerView } from '../ledger/shared/shared-budgets.ts';
+import type { LedgerView } from '../control-types.ts';
 import { control } from './client.ts';
 import { parseUsd } from './edit.ts';
 import { jsonOption, printJson, table, time, usd } from './format.ts';
@@ -19,7 +19,7 @@ export function ledgerCommands(program: Command): void {
     .description('the connection, each shared budget with its spend per machine, and reservations left open')
     .option(...jsonOption)
     .action(async (opts: { json?: boolean }) => {
-      const [view, { timeZone }] = await Promise.all([ledgerView(), control().settings()]);
+      const [view, { timeZone }] = await Promise.all([control().ledger(), control().settings()]);
       if (opts.json) return printJson(view);
       console.log(describe(view, timeZone));
     });
@@ -60,7 +60,7 @@ export function ledgerCommands(program: Command): void {
     .option('--reset-day <day>', 'the day of the month it resets on, 1 to 28 (default, for a new budget: this machine\'s)', Number)
     .option(...yesOption)
     .action(async (name: string, monthlyCapUsd: number, opts: { timeZone?: string; resetDay?: number; yes?: boolean }) => {
-      const current = (await ledgerView()).budgets.find((b) => b.name === name);
+      const current = (await control().ledger()).budgets.find((b) => b.name === name);
       await confirmChange(budgetChange(name, current?.monthlyCapUsd ?? null, monthlyCapUsd), opts.yes);
       const body = { monthlyCapUsd, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}), ...(opts.resetDay ? { resetDay: opts.resetDay } : {}) };
       const view = await control().call<LedgerView>('PUT', `/v1/ledger/budgets/${encodeURIComponent(name)}`, body);
@@ -74,7 +74,7 @@ export function ledgerCommands(program: Command): void {
     .argument('<machine>', 'the machine, as "tollgate ledger" lists it')
     .option(...yesOption)
     .action(async (machine: string, opts: { yes?: boolean }) => {
-      const open = (await ledgerView()).budgets.flatMap((b) => b.open.filter((o) => o.machine === machine).map((o) => ({ budget: b.name, ...o })));
+      const open = (await control().ledger()).budgets.flatMap((b) => b.open.filter((o) => o.machine === machine).map((o) => ({ budget: b.name, ...o })));
       if (!open.length) return console.log(`${machine} has no open reservations.`);
       await confirmChange({
         title: `Settle ${machine}'s open reservations at their full amounts`,
@@ -88,8 +88,6 @@ export function ledgerCommands(program: Command): void {
       console.log(`settled ${r.count} reservation(s) of ${machine}: ${usd(r.amountUsd)}`);
     });
 }
-
-const ledgerView = (): Promise<LedgerView> => control().call<LedgerView>('GET', '/v1/ledger');
 
 export function budgetChange(name: string, before: number | null, after: number): ChangeDescription {
   if (before === null) return { title: `Create the shared budget ${name}`, widens: true, details: [`monthly cap ${usd(after)}, over every machine that draws on it`] };

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type {
   AckSelection, Alert, AuditEndAccepted, AuditRecord, ControlErrorBody, CreateIntegration, CreateSession, DecommissionResult, IntegrationChange,
-  IntegrationView, Proposal, SessionView, Settings, SpendReport, Template, Tier, VerifyResult,
+  IntegrationView, LedgerView, Proposal, SessionView, Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../control-types.ts';
 
 // Not `import … from 'node:http'`: importing a built-in as an ES module evaluates every lazy export
@@ -93,6 +93,8 @@ export class ControlClient {
   integrations = async () => (await this.call<{ integrations: IntegrationView[] }>('GET', '/v1/integrations')).integrations;
   integration = async (name: string) => (await this.call<{ integration: IntegrationView }>('GET', `/v1/integrations/${enc(name)}`)).integration;
   spend = () => this.call<SpendReport>('GET', '/v1/spend');
+  /** The shared ledger (PostgreSQL) and its budgets, with the spend of every machine. */
+  ledger = () => this.call<LedgerView>('GET', '/v1/ledger');
   settings = async () => (await this.call<{ settings: Settings }>('GET', '/v1/settings')).settings;
   audit = async (f: AuditFilter = {}) => (await this.call<{ records: AuditRecord[] }>('GET', `/v1/audit${query(f)}`)).records;
   verifyAudit = () => this.call<VerifyResult>('GET', '/v1/audit/verify');

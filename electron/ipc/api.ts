@@ -3,7 +3,7 @@
 // `window.tollgate`: all three are derived from this file.
 import type { AuditFilter } from '../../daemon/client/control-client.ts';
 import type {
-  AckSelection, Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, Proposal, SessionView,
+  AckSelection, Alert, AuditRecord, CreateIntegration, DecommissionResult, IntegrationChange, IntegrationView, LedgerView, Proposal, SessionView,
   Settings, SpendReport, Template, Tier, VerifyResult,
 } from '../../daemon/control-types.ts';
 
@@ -18,6 +18,7 @@ export interface TollgateCalls {
   daemonState(): DaemonState;
   startDaemon(): DaemonState;
   spend(): SpendReport;
+  ledger(): LedgerView;
   templates(): Template[];
   integrations(): IntegrationView[];
   audit(filter: AuditFilter): AuditRecord[];
@@ -53,6 +54,7 @@ export const CALLS = {
   daemonState: { changes: false },
   startDaemon: { changes: false },
   spend: { changes: false },
+  ledger: { changes: false },
   templates: { changes: false },
   integrations: { changes: false },
   audit: { changes: false },

@@ -27,6 +27,7 @@ export function createHandlers({ client, confirm, daemon }: HandlerDeps): Handle
     daemonState: () => daemon.state(),
     startDaemon: () => daemon.start(),
     spend: () => client.spend(),
+    ledger: () => client.ledger(),
     templates: () => client.templates(),
     integrations: () => client.integrations(),
     audit: (filter) => client.audit(filter),

@@ -4,6 +4,7 @@ import { useApp } from '../app-context.ts';
 import { Badge, StatusBadge } from '../components/Badge.tsx';
 import { DailyChart } from '../components/DailyChart.tsx';
 import { Loadable } from '../components/Loadable.tsx';
+import { SharedBudgets } from '../components/SharedBudgets.tsx';
 import { SpendBar } from '../components/SpendBar.tsx';
 import { date, usd } from '../format.ts';
 import { useLoad } from '../hooks.ts';
@@ -17,6 +18,7 @@ export function Overview() {
         {([spend, alerts]) => (
           <>
             <SpendSection report={spend} />
+            <SharedBudgets />
             <section aria-labelledby="daily-title">
               <h2 id="daily-title">Daily spend</h2>
               <DailyChart report={spend} />

@@ -145,6 +145,28 @@ function SettingsForm({ settings }: { settings: SettingsValue }) {
       </fieldset>
 
       <fieldset>
+        <legend>Shared ledger</legend>
+        <TextField
+          label="Machine name"
+          hint="How this machine shows in the shared ledger, beside the others that share its budgets."
+          error={errors.machineName}
+          value={draft.machineName}
+          onChange={set('machineName')}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <TextField
+          label="Shared global budget"
+          hint="A budget in the shared ledger that every call of this machine also draws on, with the other machines that name it. Empty: none."
+          error={errors.globalSharedBudget}
+          value={draft.globalSharedBudget}
+          onChange={set('globalSharedBudget')}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </fieldset>
+
+      <fieldset>
         <legend>Durability</legend>
         <CheckField
           label="Write every record to disk before going on"

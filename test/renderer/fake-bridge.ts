@@ -19,6 +19,7 @@ function defaults(): Responders {
     daemonState: () => ok(f.daemonUp),
     startDaemon: () => ok(f.daemonUp),
     spend: () => ok(f.spendReport),
+    ledger: () => ok(f.noLedger),
     templates: () => ok([f.braveTemplate, f.exaTemplate]),
     integrations: () => ok([f.integration('brave-search'), f.integration('exa', { status: 'suspended', statusReason: 'key rejected by the provider (401)' })]),
     audit: () => ok([]),

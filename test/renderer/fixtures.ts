@@ -1,5 +1,5 @@
 // Values as the daemon returns them, for the fake bridge.
-import type { Alert, AuditRecord, DecommissionResult, IntegrationView, Proposal, SessionView, Settings, SpendReport, Template } from '../../daemon/control-types.ts';
+import type { Alert, AuditRecord, DecommissionResult, IntegrationView, LedgerView, Proposal, SessionView, Settings, SpendReport, Template } from '../../daemon/control-types.ts';
 import type { DaemonState } from '../../electron/ipc/api.ts';
 
 export const daemonUp: DaemonState = { running: true, version: '0.1.0', controlSocket: '/run/tollgate/control.sock' };
@@ -161,6 +161,21 @@ export const settings: Settings = {
   machineName: 'laptop',
   globalSharedBudget: null,
   upstreamTimeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 },
+};
+
+/** GET /v1/ledger on a machine with no shared ledger set up. */
+export const noLedger: LedgerView = { configured: false, reachable: false, where: null, machine: 'laptop', error: null, pendingSettles: 0, budgets: [] };
+
+/** A shared budget drawn on by this machine and another. */
+export const ledger: LedgerView = {
+  configured: true, reachable: true, where: 'tollgate @ db.example.org:5432 / ledger', machine: 'laptop', error: null, pendingSettles: 0,
+  budgets: [{
+    name: 'team', monthlyCapUsd: 50, timeZone: 'UTC', resetDay: 1, period: '2026-09-01', resetsAt: '2026-10-01T00:00:00.000Z',
+    spentUsd: 12.5, reservedUsd: 0.25, remainingUsd: 37.25,
+    machines: [{ machine: 'laptop', spentUsd: 10, calls: 40 }, { machine: 'server', spentUsd: 2.5, calls: 1 }],
+    days: [{ day: '2026-09-02', machine: 'laptop', spentUsd: 10, calls: 40 }, { day: '2026-09-02', machine: 'server', spentUsd: 2.5, calls: 1 }],
+    open: [{ machine: 'server', count: 2, amountUsd: 0.25, oldest: '2026-09-02T10:00:00.000Z' }],
+  }],
 };
 
 export const decommissionResult = (name: string): DecommissionResult => ({

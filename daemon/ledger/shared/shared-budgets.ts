@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { AlertDraft } from '../../alerts/detectors.ts';
 import { capReached, crossedThreshold } from '../../alerts/thresholds.ts';
 import type { Clock } from '../../clock.ts';
+import type { LedgerView } from '../../control-types.ts';
 import { ControlError, TollgateError } from '../../errors.ts';
 import { NAME_PATTERN } from '../../integrations/schema.ts';
 import { LEDGER_URL_ACCOUNT } from '../../keychain/daemon-secrets.ts';
@@ -54,25 +55,6 @@ export const budgetSchema = z.strictObject({
   timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
   resetDay: z.number().int().min(1).max(28).optional(),
 });
-
-/** GET /v1/ledger: the connection and every shared budget, dollars at the edge. */
-export interface LedgerView {
-  configured: boolean;
-  reachable: boolean;
-  /** Where the database is, without the password. */
-  where: string | null;
-  machine: string;
-  error: string | null;
-  /** This machine's settles not written yet (the database was away): their reservations stay counted at full amount. */
-  pendingSettles: number;
-  budgets: {
-    name: string; monthlyCapUsd: number; timeZone: string; resetDay: number; period: string; resetsAt: string;
-    spentUsd: number; reservedUsd: number; remainingUsd: number;
-    machines: { machine: string; spentUsd: number; calls: number }[];
-    days: { day: string; machine: string; spentUsd: number; calls: number }[];
-    open: { machine: string; count: number; amountUsd: number; oldest: string }[];
-  }[];
-}
 
 interface Connection {
   url: string;

@@ -14,9 +14,9 @@ export interface Draft {
   maxRequestBytes: string;
   maxResponseBytes: string;
   fullSync: boolean;
-  /** Not on the form yet: carried through unchanged (this machine in a shared ledger, and the fleet's global budget there). */
+  /** This machine's name in a shared ledger, and the fleet's budget every call also draws on there ('' for none). */
   machineName: string;
-  globalSharedBudget: string | null;
+  globalSharedBudget: string;
   connectMs: string;
   headersMs: string;
   bodyMs: string;
@@ -43,7 +43,7 @@ export function draftOf(s: Settings): Draft {
     maxResponseBytes: String(s.maxResponseBytes),
     fullSync: s.fullSync,
     machineName: s.machineName,
-    globalSharedBudget: s.globalSharedBudget,
+    globalSharedBudget: s.globalSharedBudget ?? '',
     connectMs: String(s.upstreamTimeouts.connectMs),
     headersMs: String(s.upstreamTimeouts.headersMs),
     bodyMs: String(s.upstreamTimeouts.bodyMs),
@@ -69,8 +69,8 @@ export function readDraft(d: Draft): { settings: Settings; errors?: never } | { 
     maxRequestBytes: num('maxRequestBytes', d.maxRequestBytes),
     maxResponseBytes: num('maxResponseBytes', d.maxResponseBytes),
     fullSync: d.fullSync,
-    machineName: d.machineName,
-    globalSharedBudget: d.globalSharedBudget,
+    machineName: d.machineName.trim(),
+    globalSharedBudget: d.globalSharedBudget.trim() || null,
     upstreamTimeouts: {
       connectMs: num('upstreamTimeouts.connectMs', d.connectMs),
       headersMs: num('upstreamTimeouts.headersMs', d.headersMs),
