@@ -1,10 +1,11 @@
 // `tollgate ledger`: the shared ledger (PostgreSQL) that lets several machines enforce one budget.
 // Shows the connection, the shared budgets and their spend per machine; connects (the URL is
 // typed at a hidden prompt, never on the command line where `ps` and the shell history keep it);
-// creates a budget or sets its cap (raising it needs a terminal); settles the reservations a
-// dead machine left open, once confirmed.
+// creates a budget or sets its cap (raising it needs a terminal); puts an integration on a shared
+// budget or takes it off (leaving needs a terminal); settles the reservations a dead machine left
+// open, once confirmed.
 import type { Command } from 'commander';
-import type { ChangeDescription } from '../client/changes.ts';
+import { type ChangeDescription, describeChange } from '../client/changes.ts';
 import type { LedgerView } from '../control-types.ts';
 import { control } from './client.ts';
 import { parseUsd } from './edit.ts';
@@ -69,6 +70,21 @@ export function ledgerCommands(program: Command): void {
     });
 
   ledger
+    .command('use')
+    .description('draw an integration on a shared budget as well as its own cap (moving it from another one needs a terminal)')
+    .argument('<integration>', 'the integration, on this machine')
+    .argument('<budget>', 'the shared budget')
+    .option(...yesOption)
+    .action((name: string, budget: string, opts: { yes?: boolean }) => setSharedBudget(name, budget, opts.yes));
+
+  ledger
+    .command('leave')
+    .description('take an integration off its shared budget: only its own cap and the global cap hold then (needs a terminal)')
+    .argument('<integration>', 'the integration, on this machine')
+    .option(...yesOption)
+    .action((name: string, opts: { yes?: boolean }) => setSharedBudget(name, null, opts.yes));
+
+  ledger
     .command('settle')
     .description('settle, at their reserved amounts, the reservations a machine left open (one that died and will not come back)')
     .argument('<machine>', 'the machine, as "tollgate ledger" lists it')
@@ -87,6 +103,14 @@ export function ledgerCommands(program: Command): void {
       const r = await control().call<{ count: number; amountUsd: number }>('POST', `/v1/ledger/machines/${encodeURIComponent(machine)}/settle`);
       console.log(`settled ${r.count} reservation(s) of ${machine}: ${usd(r.amountUsd)}`);
     });
+}
+
+/** Confirmed as any change of an integration: leaving a shared budget or moving to another widens. */
+async function setSharedBudget(name: string, sharedBudget: string | null, yes: boolean | undefined): Promise<void> {
+  const before = await control().integration(name);
+  await confirmChange(describeChange({ kind: 'update', before, change: { sharedBudget } }), yes);
+  const after = await control().updateIntegration(name, { sharedBudget });
+  console.log(after.spec.sharedBudget ? `${name} draws on the shared budget ${after.spec.sharedBudget}` : `${name} draws on no shared budget`);
 }
 
 export function budgetChange(name: string, before: number | null, after: number): ChangeDescription {
