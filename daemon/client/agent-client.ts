@@ -38,12 +38,6 @@ export interface AgentIntegration {
   remainingUsd: number;
   /** ISO 8601: when the period's spend starts again from zero. */
   resetsAt: string;
-  /**
-   * Only on an integration that draws on a shared budget (several machines): whether that budget
-   * could be read (then `remainingUsd` counts it). "unavailable": its calls are refused
-   * (ledger_unavailable) until the shared ledger answers again.
-   */
-  sharedLedger?: 'available' | 'unavailable';
 }
 
 /** The session a session's socket belongs to, as GET /v1/integrations describes it there. Money in dollars. */

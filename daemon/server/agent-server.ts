@@ -159,8 +159,8 @@ async function handle(daemon: Daemon, req: IncomingMessage, res: ServerResponse,
 
 /**
  * In a session: only its integrations, and what is left counts its budget too. On a shared budget
- * (several machines) what is left counts that too; `sharedLedger` says whether it could be read
- * (while it cannot, its calls are refused ledger_unavailable and only this machine's caps are counted).
+ * (several machines) what is left counts that too; while that cannot be read nothing is left (its
+ * calls are refused ledger_unavailable), and the listing still answers at once.
  */
 async function integrationsView(daemon: Daemon, session?: CallSession): Promise<unknown[]> {
   const now = daemon.clock.now();
@@ -184,9 +184,8 @@ async function integrationsView(daemon: Daemon, session?: CallSession): Promise<
       period: u.period.id,
       spentUsd: microsToUsd(u.spent),
       capUsd: microsToUsd(i.cap),
-      remainingUsd: microsToUsd(Math.min(local, ...shared.map((b) => sharedLeft?.get(b) ?? Infinity))),
+      remainingUsd: shared.length && !readable ? 0 : microsToUsd(Math.min(local, ...shared.map((b) => sharedLeft!.get(b)!))),
       resetsAt: new Date(u.period.resetsAt).toISOString(),
-      ...(shared.length ? { sharedLedger: readable ? 'available' : 'unavailable' } : {}),
     };
   });
 }

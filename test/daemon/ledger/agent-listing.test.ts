@@ -8,7 +8,7 @@ import { canRunPostgres, startPostgres, type TestPostgres } from '../../helpers/
 const runs = canRunPostgres() || process.env.CI === 'true';
 const SEARCH = '/res/v1/web/search?q=x';
 
-type Listed = { name: string; remainingUsd: number; capUsd: number; sharedLedger?: string };
+type Listed = { name: string; remainingUsd: number; capUsd: number };
 const listing = async (h: Harness): Promise<Record<string, Listed>> => {
   const r = await h.agent('GET', '/v1/integrations');
   expect(r.status, r.text).toBe(200);
@@ -24,12 +24,12 @@ describe('the listing with no shared ledger set up', () => {
     await h?.close();
   });
 
-  it('answers, with the local figure, and says the shared budget cannot be read', async () => {
+  it('answers at once; nothing is left on the shared budget it cannot read, the local one untouched', async () => {
     await h.addIntegration({ name: 'exa', sharedBudget: 'team' });
     await h.addIntegration({ name: 'local' });
     const l = await listing(h);
-    expect(l.exa).toMatchObject({ remainingUsd: 10, sharedLedger: 'unavailable' });
-    expect(l.local).not.toHaveProperty('sharedLedger');
+    expect(l.exa).toMatchObject({ remainingUsd: 0 });
+    expect(l.local).toMatchObject({ remainingUsd: 10 });
   });
 });
 
@@ -55,41 +55,40 @@ describe.skipIf(!runs)('the listing on a shared budget', () => {
   });
 
   it("counts the shared budget's remainder, the other machine's calls too", async () => {
-    expect((await listing(laptop)).exa).toMatchObject({ capUsd: 10, remainingUsd: 0.02, sharedLedger: 'available' });
+    expect((await listing(laptop)).exa).toMatchObject({ capUsd: 10, remainingUsd: 0.02 });
     expect((await server.call('exa', SEARCH)).status).toBe(200);
     // The settle lands just after the answer; the reservation counts meanwhile, so 0.015 either way.
-    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.015, sharedLedger: 'available' });
+    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.015 });
     // An integration of its own is not touched by it.
     expect((await listing(laptop)).local).toMatchObject({ remainingUsd: 10 });
-    expect((await listing(laptop)).local).not.toHaveProperty('sharedLedger');
   });
 
   it("the machine's own caps where they are smaller", async () => {
     expect((await laptop.control('PATCH', '/v1/integrations/exa', { monthlyCapUsd: 0.01 })).status).toBe(200);
-    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.01, sharedLedger: 'available' });
+    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.01 });
     expect((await laptop.control('PATCH', '/v1/integrations/exa', { monthlyCapUsd: 10 })).status).toBe(200);
   });
 
   it('a fleet budget (globalSharedBudget) counts on every integration of the machine; one that does not exist cannot be read', async () => {
     expect((await laptop.control('PATCH', '/v1/settings', { globalSharedBudget: 'fleet' })).status).toBe(200);
     let l = await listing(laptop);
-    expect(l.local).toMatchObject({ remainingUsd: 10, sharedLedger: 'unavailable' });
+    expect(l.local).toMatchObject({ remainingUsd: 0 });
     expect((await laptop.control('PUT', '/v1/ledger/budgets/fleet', { monthlyCapUsd: 0.012 })).status).toBe(200);
     l = await listing(laptop);
-    expect(l.local).toMatchObject({ remainingUsd: 0.012, sharedLedger: 'available' });
-    expect(l.exa).toMatchObject({ remainingUsd: 0.012, sharedLedger: 'available' });
+    expect(l.local).toMatchObject({ remainingUsd: 0.012 });
+    expect(l.exa).toMatchObject({ remainingUsd: 0.012 });
     expect((await laptop.control('PATCH', '/v1/settings', { globalSharedBudget: null })).status).toBe(200);
   });
 
-  it('while PostgreSQL is away: answers at once with the local figures, says so, and reads it again once it is back', async () => {
+  it('while PostgreSQL is away: answers at once, nothing left on the shared budget, the local one untouched; reads it again once it is back', async () => {
     pg.stop();
     try {
       const l = await listing(laptop);
-      expect(l.exa).toMatchObject({ remainingUsd: 10, sharedLedger: 'unavailable' });
+      expect(l.exa).toMatchObject({ remainingUsd: 0 });
       expect(l.local).toMatchObject({ remainingUsd: 10 });
     } finally {
       pg.start();
     }
-    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.015, sharedLedger: 'available' });
+    expect((await listing(laptop)).exa).toMatchObject({ remainingUsd: 0.015 });
   });
 });
