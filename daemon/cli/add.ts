@@ -16,6 +16,7 @@ interface AddOptions {
   purpose?: string;
   account?: string;
   cap?: number;
+  baseUrl?: string;
   file?: string;
 }
 
@@ -28,6 +29,7 @@ export function addCommands(program: Command): void {
     .option('--purpose <text>', 'what the assistant uses it for')
     .option('--account <label>', 'the assistant-owned provider account its key belongs to')
     .option('--cap <usd>', "monthly cap in USD (default: the template's)", parseUsd)
+    .option('--base-url <url>', "the provider's address instead of the template's (a regional endpoint, your company's gateway)")
     .option('--file <definition.json>', 'the whole definition instead (see the README)')
     .action(async (opts: AddOptions) => {
       const { integration, template } = opts.file ? { integration: fromFile(opts), template: undefined } : await templateDefinition(opts);
@@ -59,13 +61,16 @@ export async function templateDefinition(opts: Omit<AddOptions, 'file'>): Promis
   const template = templates.find((t) => t.id === opts.template);
   if (!template) throw new Error(`no template named ${opts.template}; there are ${templates.map((t) => t.id).join(', ')}`);
   // The template's cap is written out, so the confirmation names the cap that will apply.
-  const integration = { template: template.id, name: opts.name ?? template.id, purpose: opts.purpose, account: opts.account, monthlyCapUsd: opts.cap ?? template.monthlyCapUsd };
+  const integration = {
+    template: template.id, name: opts.name ?? template.id, purpose: opts.purpose, account: opts.account, monthlyCapUsd: opts.cap ?? template.monthlyCapUsd,
+    ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+  };
   return { integration, template };
 }
 
 function fromFile(opts: AddOptions): IntegrationSpec {
-  if (opts.template || opts.name || opts.purpose || opts.account || opts.cap !== undefined) {
-    throw new Error('--file holds the whole definition: give no --template, --name, --purpose, --account or --cap with it');
+  if (opts.template || opts.name || opts.purpose || opts.account || opts.cap !== undefined || opts.baseUrl) {
+    throw new Error('--file holds the whole definition: give no --template, --name, --purpose, --account, --cap or --base-url with it');
   }
   return readDefinition(opts.file!);
 }

@@ -102,6 +102,16 @@ describe('keys and new integrations from the terminal', () => {
     expect(await keytar.getPassword(t.service, 'brave')).toBe(key);
   });
 
+  it('add --template --base-url: the template at another address (a regional endpoint, a gateway), named in the confirmation', async () => {
+    const term = new Terminal(['add', '--template', 'brave-search', '--name', 'brave-eu', '--purpose', 'Web search', '--account', 'me@example.org', '--base-url', t.upstream.url], t.home);
+    await term.expect('Proceed? [y/N] ', 'y\n');
+    await term.expect('(Enter to set it later): ', '\r');
+    expect(await term.exit()).toBe(0);
+    expect(term.screen).toContain(`  Host: ${t.upstream.url}\n`);
+    expect(term.screen).toContain(`added brave-eu (${t.upstream.url})`);
+    expect((await t.control('GET', '/v1/integrations/brave-eu')).json.integration.spec).toMatchObject({ template: 'brave-search', baseUrl: t.upstream.url });
+  });
+
   it('add --file: a whole definition; Enter at the key prompt leaves the key for later', async () => {
     const file = join(t.home, 'scratch.json');
     writeFileSync(file, JSON.stringify(definition('scratch')));
