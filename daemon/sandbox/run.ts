@@ -245,7 +245,10 @@ function modelStandIns(profile: Profile, integration: IntegrationView, args: rea
   const pricing = integration.spec.pricing;
   const listed = 'tokens' in pricing && pricing.tokens ? Object.keys(pricing.tokens.models) : [];
   const stand = standIns(profile, args, listed, process.env);
-  for (const m of stand) say(`${profile.displayName}'s ${m.alias} model, ${m.own}, is not priced by "${integration.name}": ${m.model} stands in (${m.hint})`);
+  if (stand.length) {
+    const each = (f: (m: StandIn) => string): string => stand.map(f).join(', ');
+    say(`"${integration.name}" does not price ${profile.displayName}'s ${each((m) => `${m.alias} model (${m.own})`)}: ${each((m) => m.model)} ${stand.length === 1 ? 'stands' : 'stand'} in (${[...new Set(stand.map((m) => m.hint))].join('; ')})`);
+  }
   return stand;
 }
 

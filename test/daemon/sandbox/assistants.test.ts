@@ -178,7 +178,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       const r = await sandbox(['--', 'claude', '-p', 'Say hello', '--model', 'sonnet']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(ANSWER);
-      expect(r.stderr).toMatch(/^tollgate: Claude Code's sonnet model, claude-sonnet-5-5, is not priced by "anthropic": claude-sonnet-5 stands in \(set ANTHROPIC_DEFAULT_SONNET_MODEL to choose\)$/m);
+      expect(r.stderr).toMatch(/^tollgate: "anthropic" does not price Claude Code's sonnet model \(claude-sonnet-5-5\), haiku model \(claude-haiku-5-5\): claude-sonnet-5, claude-haiku-4-5 stand in \(the ANTHROPIC_DEFAULT_\*_MODEL variables choose others\)$/m);
       const models = t.upstream.requests.slice(before).map((q) => JSON.parse(q.body.toString()).model);
       expect(models).toEqual(['claude-sonnet-5']);
     });
@@ -192,7 +192,7 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(sent.map((q) => `${q.method} ${q.url}`)).toEqual(['POST /v1/responses']);
       // Its built-in default is newer than the price dataset: the profile named a listed one, and said so.
       expect(JSON.parse(sent[0]!.body.toString())).toMatchObject({ stream: true, model: 'gpt-6-sol' });
-      expect(r.stderr).toMatch(/^tollgate: Codex CLI's default model, gpt-6\.2-sol, is not priced by "openai": gpt-6-sol stands in \(name another with -m <model>\)$/m);
+      expect(r.stderr).toMatch(/^tollgate: "openai" does not price Codex CLI's default model \(gpt-6\.2-sol\): gpt-6-sol stands in \(-m <model> chooses another\)$/m);
       expect(sent[0]!.headers.authorization).toBe(`Bearer ${keys.openai}`);
       expect(JSON.stringify(sent[0]!.rawHeaders)).not.toContain('tollgate-placeholder');
       const p = await price('openai', 'gpt-6-sol');

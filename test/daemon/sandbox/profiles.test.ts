@@ -54,7 +54,7 @@ describe('assistant profiles', () => {
     try {
       const listed = Object.keys(loadTemplates().get('openai')!.pricing.tokens!.models);
       const stand = standIns(codex, ['exec', 'Say hello'], listed, {}, home);
-      expect(stand).toEqual([{ alias: 'default', own: 'gpt-6.2-sol', model: 'gpt-6-sol', args: ['-c', 'model="{model}"'], hint: 'name another with -m <model>' }]);
+      expect(stand).toEqual([{ alias: 'default', own: 'gpt-6.2-sol', model: 'gpt-6-sol', args: ['-c', 'model="{model}"'], hint: '-m <model> chooses another' }]);
       expect(applyProfile(codex, 'http://127.0.0.1:8787', 'openai', stand, home).args.slice(-2)).toEqual(['-c', 'model="gpt-6-sol"']);
       // Its own model, once priced, needs no stand-in; one the integration prices none of gets none.
       expect(standIns(codex, ['exec', 'x'], ['gpt-6.2-sol', 'gpt-6-sol'], {}, home)).toEqual([]);
