@@ -2,7 +2,7 @@
 // applied recorded in schema_version (as PRAGMA user_version does for each daemon's SQLite).
 // Never edit a released migration: add a new one. Several daemons may start at once: each
 // migrates in one transaction under a transaction-scoped advisory lock, released at its commit.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 export const SHARED_MIGRATIONS: readonly string[] = [
   // 1: budgets, their spend per period, the reservations in flight, the spend per machine and day.
@@ -75,12 +75,30 @@ export const SHARED_MIGRATIONS: readonly string[] = [
 /** Any number above the app's own range, so no other user of the database collides with it. */
 const MIGRATION_LOCK = 0x746f6c6c; // "toll"
 
-/** Brings the shared schema up to date; refuses a database written by a newer Tollgate. */
-export async function migrateShared(pool: Pool): Promise<number> {
+/**
+ * Runs `work` in one transaction on a connection of its own: committed when it says so, else
+ * rolled back (also when it throws). A connection that failed is dropped, not handed on.
+ */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<{ value: T; commit: boolean }>): Promise<T> {
   const client = await pool.connect();
   let failure: Error | undefined;
   try {
     await client.query('BEGIN');
+    const { value, commit } = await work(client);
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+    return value;
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release(failure);
+  }
+}
+
+/** Brings the shared schema up to date; refuses a database written by a newer Tollgate. */
+export function migrateShared(pool: Pool): Promise<number> {
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
@@ -91,14 +109,6 @@ export async function migrateShared(pool: Pool): Promise<number> {
     for (let v = current; v < SHARED_MIGRATIONS.length; v++) await client.query(SHARED_MIGRATIONS[v]!);
     if (rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES ($1)', [SHARED_MIGRATIONS.length]);
     else await client.query('UPDATE schema_version SET version = $1', [SHARED_MIGRATIONS.length]);
-    await client.query('COMMIT');
-    return SHARED_MIGRATIONS.length;
-  } catch (e) {
-    failure = e instanceof Error ? e : new Error(String(e));
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    // A connection that failed is dropped, not handed to the next caller.
-    client.release(failure);
-  }
+    return { value: SHARED_MIGRATIONS.length, commit: true };
+  });
 }

@@ -9,6 +9,7 @@
 // the budget's own time zone and reset day, so every machine counts in the same period.
 import type pg from 'pg';
 import type { Micros } from '../../money.ts';
+import { inTransaction } from './migrations.ts';
 
 export interface SharedBudget {
   name: string;
@@ -131,20 +132,10 @@ export class PostgresLedger {
   async reserve(q: ReserveRequest): Promise<ReserveResult> {
     const budgets = [...new Set(q.budgets)].sort();
     if (budgets.length === 1) return this.reserveIn(this.pool, q, budgets);
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const result = await this.reserveIn(client, q, budgets);
-      await client.query(result.ok ? 'COMMIT' : 'ROLLBACK');
-      return result;
-    } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release(failure);
-    }
+      return { value: result, commit: result.ok };
+    });
   }
 
   private async reserveIn(db: pg.Pool | pg.PoolClient, q: ReserveRequest, budgets: string[]): Promise<ReserveResult> {
