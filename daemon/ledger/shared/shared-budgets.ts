@@ -330,7 +330,7 @@ export class SharedBudgets implements SharedGate {
     // The daemon stopped while the keychain answered: no pool is opened for nobody.
     if (this.closed) throw new TollgateError('ledger_unavailable');
     if (!url) {
-      throw new TollgateError('ledger_unavailable', 'No shared ledger is set up on this machine, and this integration draws on a shared budget. The operator sets one up with PUT /v1/ledger (tollgate ledger connect).');
+      throw new TollgateError('ledger_unavailable', 'No shared ledger is set up on this machine, so nothing can be reserved on a shared budget. The operator sets one up with tollgate ledger connect (PUT /v1/ledger).');
     }
     // Another call may have read it meanwhile.
     return this.conn ?? this.use(this.open(url));
