@@ -64,9 +64,14 @@ function defaultCollection(k: PrivateKeyring): string {
   return path;
 }
 
-function stopPrivateKeyring(k: PrivateKeyring): void {
+/**
+ * Ends the keyring; its script then ends, and dbus-run-session with it, taking its bus along (a
+ * signal to dbus-run-session itself would leave the bus behind).
+ */
+async function stopPrivateKeyring(k: PrivateKeyring): Promise<void> {
+  const ended = k.session.exitCode !== null || k.session.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => k.session.once('exit', () => r()));
   try { process.kill(k.keyringPid, 'SIGKILL'); } catch { /* gone */ }
-  try { process.kill(k.session.pid!, 'SIGTERM'); } catch { /* gone */ }
+  await ended;
   rmSync(k.dir, { recursive: true, force: true });
 }
 
@@ -75,7 +80,7 @@ describe.skipIf(!haveTools && !process.env.CI)('the keyring killed or locked wit
   let k: PrivateKeyring | undefined;
   afterEach(async () => {
     await t?.close();
-    if (k) stopPrivateKeyring(k);
+    if (k) await stopPrivateKeyring(k);
     t = undefined;
     k = undefined;
   });
