@@ -246,6 +246,49 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       }
     }, 180_000);
 
+    // Codex as people run it, on a terminal: its screen needs a size (the pseudo-terminal gets one
+    // with stty) and answers to what it asks the terminal (what a terminal emulator would send).
+    it.skipIf(!haveCommands('script', 'stty'))('codex on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
+      const before = t.upstream.requests.length;
+      const full = { ...process.env, TOLLGATE_HOME: t.home, TOLLGATE_KEYCHAIN_SERVICE: t.service, NODE_EXTRA_CA_CERTS: t.pki.caCertPath, ...env().env, NODE_OPTIONS: undefined, TERM: 'xterm-256color' };
+      const line = `stty rows 40 cols 120; exec ${[NODE, BIN, 'sandbox', '--work', work, ...SHOWN_IN_SANDBOX, '--', 'codex', '-C', work].map((a) => `'${a}'`).join(' ')}`;
+      const p = spawn('script', ['-qfec', line, '/dev/null'], { env: full as NodeJS.ProcessEnv, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
+      const ANSWERS: [string, string][] = [['\x1b[?1007$p', '\x1b[?1007;2$y'], ['\x1b[c', '\x1b[?62;22c'], ['\x1b[6n', '\x1b[1;1R']];
+      let screen = '';
+      let changedAt = Date.now();
+      const seen = (d: Buffer) => {
+        const text = d.toString();
+        for (const [asked, answer] of ANSWERS) if (text.includes(asked)) p.stdin!.write(answer);
+        screen += text.replace(/\x1b(\[[0-9;?<>$]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, '');
+        changedAt = Date.now();
+      };
+      p.stdout!.on('data', seen);
+      p.stderr!.on('data', seen);
+      const still = () => waitFor(() => Date.now() - changedAt > 1_500, 'codex\'s screen to settle', 60_000);
+      const sentNow = () => t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/responses') && q.body.toString().includes('Say hello'));
+      try {
+        await waitFor(() => screen.includes('AskCodextodoanything'), `codex's prompt; it shows: ${screen.slice(-500)}`, 60_000);
+        await still();
+        p.stdin!.write('Say hello');
+        await waitFor(() => screen.includes('Sayhello'), `the prompt typed on codex's screen; it shows: ${screen.slice(-500)}`, 30_000);
+        await still();
+        await waitFor(() => {
+          if (sentNow().length) return true;
+          if (Date.now() - changedAt > 3_000) p.stdin!.write('\r');
+          return false;
+        }, `the prompt sent; codex's screen shows: ${screen.slice(-500)}`, 60_000);
+        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on codex's screen; it shows: ${screen.slice(-500)}`, 30_000);
+      } finally {
+        p.kill('SIGKILL');
+      }
+      const sent = t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/responses'));
+      expect(sent.length).toBeGreaterThan(0);
+      for (const q of sent) {
+        expect(q.headers.authorization).toBe(`Bearer ${keys.openai}`);
+        expect(JSON.parse(q.body.toString()).model).toBe('gpt-6-sol');
+      }
+    }, 180_000);
+
     it('claude -p runs a shell command the model asks for (its Bash tool, allowed), inside the sandbox, in the work folder', async () => {
       rmSync(marker, { force: true });
       const before = t.upstream.requests.length;
