@@ -40,7 +40,7 @@ const modelChoice = z.strictObject({
   args: z.array(templated).min(1).optional(),
   /** The operator's own choice, which stands: an argument matching one of these patterns, … */
   namedBy: z.array(z.string().min(1).refine(compiles, 'a regular expression')).default([]),
-  /** … or the top-level `model` key of the assistant's TOML config file (the variable, when `env`). */
+  /** … or the top-level `model` key of the assistant's TOML config file. */
   config: homePath.optional(),
   /** How the operator names another, for the line said. */
   hint: z.string().min(1).max(200),
@@ -137,15 +137,15 @@ export function standIns(p: Profile, args: readonly string[], listed: readonly s
     if (listed.includes(own)) continue;
     if (m.env && env[m.env] !== undefined) continue;
     if (m.namedBy.some((r) => args.some((a) => new RegExp(r).test(a)))) continue;
-    if (m.config && topLevelKey(inHomeOf(home, m.config), 'model')) continue;
+    if (m.config && tomlSetsModel(inHomeOf(home, m.config))) continue;
     const model = others.find((o) => listed.includes(o));
     if (model) out.push({ alias: m.alias, own, model, hint: m.hint, ...(m.env ? { env: m.env } : { args: m.args! }) });
   }
   return out;
 }
 
-/** Whether a TOML file sets `key` before its first table. */
-function topLevelKey(file: string, key: string): boolean {
+/** Whether a TOML file sets `model` before its first table. */
+function tomlSetsModel(file: string): boolean {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -154,7 +154,7 @@ function topLevelKey(file: string, key: string): boolean {
   }
   for (const line of text.split('\n')) {
     if (/^\s*\[/.test(line)) return false;
-    if (new RegExp(`^\\s*"?${key}"?\\s*=`).test(line)) return true;
+    if (/^\s*"?model"?\s*=/.test(line)) return true;
   }
   return false;
 }
