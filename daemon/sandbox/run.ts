@@ -240,7 +240,7 @@ async function modelIntegration(client: ControlClient, profile: Profile, opts: S
   return all.find((i) => i.name === name)!;
 }
 
-/** The stand-ins for the assistant's models its integration does not price (profiles.ts), each said in one line. */
+/** The stand-ins for the assistant's models its integration does not price (profiles.ts), said in one line. */
 function modelStandIns(profile: Profile, integration: IntegrationView, args: readonly string[]): StandIn[] {
   const pricing = integration.spec.pricing;
   const listed = 'tokens' in pricing && pricing.tokens ? Object.keys(pricing.tokens.models) : [];
