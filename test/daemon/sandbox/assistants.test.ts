@@ -203,85 +203,68 @@ describe.skipIf(process.platform !== 'linux')('assistants under tollgate sandbox
       expect(record).toMatchObject({ integration: 'openai', outcome: 'ok', session: end[1], purpose: 'codex, asked to say hello', costUsd: cost / 1e6 });
     });
 
-    // Claude Code as people run it, on a terminal. Its first-run screens (theme, trusting the folder)
-    // are its own and were passed once before: they are recorded in ~/.claude/.claude.json, as after
-    // a first run. Keys go in only once the screen has been still for a moment; Enter is pressed
-    // again only while the prompt was not taken (a second Enter on an empty prompt does nothing).
-    it.skipIf(!haveCommands('script'))('claude on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
-      writeFileSync(join(home, '.claude', '.claude.json'), JSON.stringify({
-        hasCompletedOnboarding: true, theme: 'dark', projects: { [work]: { hasTrustDialogAccepted: true, allowedTools: [] } },
-      }));
-      const before = t.upstream.requests.length;
-      const full = { ...process.env, TOLLGATE_HOME: t.home, TOLLGATE_KEYCHAIN_SERVICE: t.service, NODE_EXTRA_CA_CERTS: t.pki.caCertPath, ...env().env, NODE_OPTIONS: undefined, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' };
-      const line = [NODE, BIN, 'sandbox', '--work', work, ...SHOWN_IN_SANDBOX, '--', 'claude'].map((a) => `'${a}'`).join(' ');
-      const p = spawn('script', ['-qfec', line, '/dev/null'], { env: full as NodeJS.ProcessEnv, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
-      let screen = '';
-      let changedAt = Date.now();
-      const seen = (d: Buffer) => {
-        screen += d.toString().replace(/\x1b(\[[0-9;?<>]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, '');
-        changedAt = Date.now();
-      };
-      p.stdout!.on('data', seen);
-      p.stderr!.on('data', seen);
-      const still = () => waitFor(() => Date.now() - changedAt > 1_500, 'claude\'s screen to settle', 60_000);
-      const sentNow = () => t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/messages') && q.body.toString().includes('Say hello'));
-      try {
-        await waitFor(() => /tollgate:runningclaudeasClaudeCode/.test(screen) && screen.length > 200, `claude's screen; it shows: ${screen.slice(-500)}`, 60_000);
-        await still();
-        p.stdin!.write('Say hello');
-        await waitFor(() => screen.includes('Sayhello'), `the prompt typed on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
-        await still();
-        await waitFor(() => {
-          if (sentNow().length) return true;
-          if (Date.now() - changedAt > 3_000) p.stdin!.write('\r');
-          return false;
-        }, `the prompt sent; claude's screen shows: ${screen.slice(-500)}`, 60_000);
-        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on claude's screen; it shows: ${screen.slice(-500)}`, 30_000);
-      } finally {
-        p.kill('SIGKILL');
-      }
-      for (const q of t.upstream.requests.slice(before)) {
-        expect(q.headers['x-api-key']).toBe(keys.anthropic);
-        expect(JSON.stringify(q.rawHeaders)).not.toContain('tollgate-placeholder');
-      }
-    }, 180_000);
+    // What a terminal emulator answers when a program asks (Codex asks before it draws anything).
+    const TERMINAL_ANSWERS: [string, string][] = [['\x1b[?1007$p', '\x1b[?1007;2$y'], ['\x1b[c', '\x1b[?62;22c'], ['\x1b[6n', '\x1b[1;1R']];
 
-    // Codex as people run it, on a terminal: its screen needs a size (the pseudo-terminal gets one
-    // with stty) and answers to what it asks the terminal (what a terminal emulator would send).
-    it.skipIf(!haveCommands('script', 'stty'))('codex on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
+    /**
+     * `tollgate sandbox -- <command>` as people run it, on a terminal: a pseudo-terminal (script)
+     * sized with stty, answering what the program asks the terminal. Once the screen shows `ready`
+     * and has been still for a moment, "Say hello" is typed; Enter is pressed again only while the
+     * prompt was not taken (a second Enter on an empty prompt does nothing); then the mock's answer
+     * must show on the screen. Resolves with the requests that reached the mock meanwhile.
+     */
+    async function sayHelloOnTerminal(command: string[], ready: (screen: string) => boolean, route: string) {
       const before = t.upstream.requests.length;
       const full = { ...process.env, TOLLGATE_HOME: t.home, TOLLGATE_KEYCHAIN_SERVICE: t.service, NODE_EXTRA_CA_CERTS: t.pki.caCertPath, ...env().env, NODE_OPTIONS: undefined, TERM: 'xterm-256color' };
-      const line = `stty rows 40 cols 120; exec ${[NODE, BIN, 'sandbox', '--work', work, ...SHOWN_IN_SANDBOX, '--', 'codex', '-C', work].map((a) => `'${a}'`).join(' ')}`;
+      const line = `stty rows 40 cols 120; exec ${[NODE, BIN, 'sandbox', '--work', work, ...SHOWN_IN_SANDBOX, '--', ...command].map((a) => `'${a}'`).join(' ')}`;
       const p = spawn('script', ['-qfec', line, '/dev/null'], { env: full as NodeJS.ProcessEnv, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
-      const ANSWERS: [string, string][] = [['\x1b[?1007$p', '\x1b[?1007;2$y'], ['\x1b[c', '\x1b[?62;22c'], ['\x1b[6n', '\x1b[1;1R']];
+      const name = command[0];
       let screen = '';
       let changedAt = Date.now();
       const seen = (d: Buffer) => {
         const text = d.toString();
-        for (const [asked, answer] of ANSWERS) if (text.includes(asked)) p.stdin!.write(answer);
+        for (const [asked, answer] of TERMINAL_ANSWERS) if (text.includes(asked)) p.stdin!.write(answer);
         screen += text.replace(/\x1b(\[[0-9;?<>$]*[a-zA-Z]|\][^\x07\x1b]*(\x07|\x1b\\)|.)/g, '').replace(/\s+/g, '');
         changedAt = Date.now();
       };
       p.stdout!.on('data', seen);
       p.stderr!.on('data', seen);
-      const still = () => waitFor(() => Date.now() - changedAt > 1_500, 'codex\'s screen to settle', 60_000);
-      const sentNow = () => t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/responses') && q.body.toString().includes('Say hello'));
+      const still = () => waitFor(() => Date.now() - changedAt > 1_500, `${name}'s screen to settle`, 60_000);
+      const sentNow = () => t.upstream.requests.slice(before).filter((q) => q.url.startsWith(route) && q.body.toString().includes('Say hello'));
       try {
-        await waitFor(() => screen.includes('AskCodextodoanything'), `codex's prompt; it shows: ${screen.slice(-500)}`, 60_000);
+        await waitFor(() => ready(screen), `${name}'s prompt; it shows: ${screen.slice(-500)}`, 60_000);
         await still();
         p.stdin!.write('Say hello');
-        await waitFor(() => screen.includes('Sayhello'), `the prompt typed on codex's screen; it shows: ${screen.slice(-500)}`, 30_000);
+        await waitFor(() => screen.includes('Sayhello'), `the prompt typed on ${name}'s screen; it shows: ${screen.slice(-500)}`, 30_000);
         await still();
         await waitFor(() => {
           if (sentNow().length) return true;
           if (Date.now() - changedAt > 3_000) p.stdin!.write('\r');
           return false;
-        }, `the prompt sent; codex's screen shows: ${screen.slice(-500)}`, 60_000);
-        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on codex's screen; it shows: ${screen.slice(-500)}`, 30_000);
+        }, `the prompt sent; ${name}'s screen shows: ${screen.slice(-500)}`, 60_000);
+        await waitFor(() => screen.includes(ANSWER.replace(/\s+/g, '')), `the answer on ${name}'s screen; it shows: ${screen.slice(-500)}`, 30_000);
       } finally {
         p.kill('SIGKILL');
       }
-      const sent = t.upstream.requests.slice(before).filter((q) => q.url.startsWith('/v1/responses'));
+      return t.upstream.requests.slice(before);
+    }
+
+    // Claude Code's first-run screens (theme, trusting the folder) are its own and were passed once
+    // before: they are recorded in ~/.claude/.claude.json, as after a first run.
+    it.skipIf(!haveCommands('script', 'stty'))('claude on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
+      writeFileSync(join(home, '.claude', '.claude.json'), JSON.stringify({
+        hasCompletedOnboarding: true, theme: 'dark', projects: { [work]: { hasTrustDialogAccepted: true, allowedTools: [] } },
+      }));
+      const sent = await sayHelloOnTerminal(['claude'], (screen) => /tollgate:runningclaudeasClaudeCode/.test(screen) && screen.length > 200, '/v1/messages');
+      for (const q of sent) {
+        expect(q.headers['x-api-key']).toBe(keys.anthropic);
+        expect(JSON.stringify(q.rawHeaders)).not.toContain('tollgate-placeholder');
+      }
+    }, 180_000);
+
+    it.skipIf(!haveCommands('script', 'stty'))('codex on a terminal: the prompt, the mock\'s answer on screen, the key Tollgate holds', async () => {
+      const sent = (await sayHelloOnTerminal(['codex', '-C', work], (screen) => screen.includes('AskCodextodoanything'), '/v1/responses'))
+        .filter((q) => q.url.startsWith('/v1/responses'));
       expect(sent.length).toBeGreaterThan(0);
       for (const q of sent) {
         expect(q.headers.authorization).toBe(`Bearer ${keys.openai}`);
