@@ -58,9 +58,7 @@ export class Monitor {
 
   /** The provider answered 401/403: the key is rejected, so the integration stops until the operator acts. */
   keyRejected(integration: Integration, status: number, at: number): void {
-    const reason = `the provider rejected its key (HTTP ${status})`;
-    this.registry.setStatus(integration.name, 'suspended', reason, at);
-    this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
+    this.suspend(integration, `the provider rejected its key (HTTP ${status})`, at);
     this.alerts.raise({
       tier: 'critical',
       kind: 'key_rejected',
@@ -69,6 +67,12 @@ export class Monitor {
       title: `Key rejected: ${integration.name}`,
       message: `${integration.host} answered HTTP ${status}, so ${integration.name} is suspended. Check the key at the provider, then set a new key or resume it.`,
     });
+  }
+
+  /** Stops an integration until the operator acts, and tells the tray. */
+  private suspend(integration: Integration, reason: string, at: number): void {
+    this.registry.setStatus(integration.name, 'suspended', reason, at);
+    this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
   }
 
   keychainFailed(integration: Integration, detail: string, at: number): void {
@@ -109,9 +113,7 @@ export class Monitor {
    * misreports. The cost is recorded as reported; the integration stops until the operator acts.
    */
   costOverReservation(integration: Integration, cost: Micros, reserved: Micros, model: string | null, at: number): void {
-    const reason = `a call cost ${usdOfMicros(cost)}, more than the ${usdOfMicros(reserved)} it reserved`;
-    this.registry.setStatus(integration.name, 'suspended', reason, at);
-    this.bus.emit({ type: 'integration', name: integration.name, status: 'suspended' });
+    this.suspend(integration, `a call cost ${usdOfMicros(cost)}, more than the ${usdOfMicros(reserved)} it reserved`, at);
     this.alerts.raise({
       tier: 'critical',
       kind: 'cost_over_reservation',
